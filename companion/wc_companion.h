@@ -1,0 +1,88 @@
+/*
+ * The companion firmware as the platform sees it: initialise it once at
+ * power-up, hand it each bus frame, send back what it writes.
+ *
+ * The companion never allocates: the platform provides struct
+ * wc_companion (about 45 KB) and keeps it for the whole power cycle.
+ */
+#ifndef WC_COMPANION_H
+#define WC_COMPANION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wd_proto.h"
+#include "wc_errors.h"
+#include "wc_platform.h"
+#include "rng.h"
+#include "store.h"
+
+#define WC_FW_VERSION_MAJOR 0
+#define WC_FW_VERSION_MINOR 1
+#define WC_FW_VERSION_PATCH 0
+
+/*
+ * One host connection on the bus. Sequence numbers start at 0 on a new
+ * channel and go up by one per request.
+ */
+struct wc_channel {
+    uint16_t next_seq;
+};
+
+/* Fields are private. */
+struct wc_companion {
+    const struct wc_platform *plat;
+    struct wc_store store;
+    struct wc_rng rng;
+    int started;
+
+    /*
+     * One message buffer pair, as on a chip: a chunked request being
+     * gathered, or a long response being handed out, belongs to one
+     * channel at a time.
+     */
+    const struct wc_channel *owner;
+    uint8_t req_cmd;
+    size_t req_len;
+    uint8_t req[WD_MAX_MESSAGE];
+    size_t resp_len;
+    size_t resp_sent;
+    uint8_t resp[WD_MAX_MESSAGE];
+};
+
+/*
+ * Power-up: health-tests the entropy source, seeds the DRBG, opens
+ * storage (initialising blank storage). Returns WC_OK or the reason the
+ * companion cannot run; it must then not be used, only wiped.
+ */
+int wc_companion_init(struct wc_companion *c,
+                      const struct wc_platform *plat);
+
+void wc_channel_init(struct wc_channel *ch);
+
+/*
+ * Handles one frame of len bytes from ch and writes exactly one response
+ * frame into out (WD_MAX_FRAME bytes). Returns the response length.
+ * The frame may be incomplete or broken (a stream that wd_frame_check()
+ * gave up on): the response then carries the bus error.
+ */
+size_t wc_companion_handle(struct wc_companion *c, struct wc_channel *ch,
+                           const uint8_t *frame, size_t len,
+                           uint8_t out[WD_MAX_FRAME]);
+
+/*
+ * 1 while ch holds the message buffers (a chunked request or response in
+ * progress): other channels get BUSY until it finishes or is released. A
+ * platform releases a channel that holds them and goes quiet.
+ */
+int wc_companion_holds(const struct wc_companion *c,
+                       const struct wc_channel *ch);
+
+/* The channel went away: drops whatever message it held. */
+void wc_companion_release(struct wc_companion *c,
+                          const struct wc_channel *ch);
+
+/* Power-down: wipes every secret in RAM. */
+void wc_companion_wipe(struct wc_companion *c);
+
+#endif
