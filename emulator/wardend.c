@@ -1,0 +1,851 @@
+/*
+ * wardend: one emulated companion served on a UNIX socket.
+ *
+ * The companion firmware runs here exactly as on a chip: the daemon is
+ * the board around it, handing it each bus frame from a connection and
+ * sending back the one response it writes. Everything is one thread
+ * around poll(), so a frame is always handled to its end, storage writes
+ * included, before a signal is acted on.
+ *
+ * Logs go to stderr, one line per session opened or closed and one per
+ * error, for a service manager to collect.
+ */
+/* SO_PEERCRED, struct ucred, accept4() and pipe2(). */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "platform_file.h"
+#include "wc_companion.h"
+#include "wc_errors.h"
+#include "wc_wipe.h"
+#include "wd_proto.h"
+
+#if defined(__GNUC__)
+#define WEMU_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define WEMU_PRINTF(f, a)
+#endif
+
+#define MAX_CLIENTS 16
+/*
+ * A frame whose first byte came this long ago and is still not whole, or
+ * a chunked message left unfinished this long, ends its session.
+ */
+#define FRAME_TIMEOUT_MS 5000
+/* A peer that reads no response for this long is dropped. */
+#define WRITE_TIMEOUT_MS 5000
+#define LISTEN_BACKLOG 16
+
+#define DEFAULT_SUBDIR "/.local/state/warden"
+#define STORAGE_NAME "storage.bin"
+#define KEY_NAME "device-key"
+#define SOCKET_NAME "wardend.sock"
+
+struct paths {
+    char storage[PATH_MAX];
+    char key[PATH_MAX];
+    char socket[PATH_MAX];
+};
+
+struct client {
+    int fd; /* -1: slot free */
+    unsigned long session;
+    struct wc_channel ch;
+    unsigned long requests;
+    unsigned long errors;
+    /* ms when the pending frame began, or the last response went out */
+    long long frame_start;
+    /*
+     * The session is in the middle of a chunked message: the companion's
+     * one message buffer is its, and every other session gets BUSY.
+     */
+    int mid_message;
+    size_t len;
+    uint8_t buf[WD_MAX_FRAME];
+};
+
+/* About 45 KB of companion: static, as a chip's RAM would be. */
+static struct wc_companion companion;
+static struct wemu_platform platform;
+static struct client clients[MAX_CLIENTS];
+static uint8_t response[WD_MAX_FRAME];
+static unsigned long sessions_opened;
+
+static volatile sig_atomic_t stop_signal;
+static int wake_pipe[2] = {-1, -1};
+
+static void log_msg(const char *fmt, ...) WEMU_PRINTF(1, 2);
+
+static void
+log_msg(const char *fmt, ...)
+{
+    static const char prefix[] = "wardend: ";
+    char line[1024];
+    size_t len = sizeof(prefix) - 1;
+    va_list ap;
+    int n;
+
+    memcpy(line, prefix, len);
+    va_start(ap, fmt);
+    n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    len +=
+        (size_t)n < sizeof(line) - len - 1 ? (size_t)n : sizeof(line) - len - 2;
+    line[len++] = '\n';
+    /* One write per line, so that lines never mix with another's. */
+    n = (int)write(STDERR_FILENO, line, len);
+    (void)n;
+}
+
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+on_stop(int sig)
+{
+    int saved = errno;
+    ssize_t n;
+
+    stop_signal = sig;
+    /* Wakes poll(); a full pipe already holds a wake-up. */
+    n = write(wake_pipe[1], "", 1);
+    (void)n;
+    errno = saved;
+}
+
+static int
+setup_signals(void)
+{
+    struct sigaction sa;
+
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a blocked call returns and the loop sees the flag. */
+    sa.sa_flags = 0;
+    sa.sa_handler = on_stop;
+    if (sigaction(SIGTERM, &sa, NULL) != 0 ||
+        sigaction(SIGINT, &sa, NULL) != 0) {
+        return -1;
+    }
+    /* A peer gone mid-response is an error on that session only. */
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Options and paths. */
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: wardend [--state-dir DIR] [--storage FILE] "
+               "[--key-file FILE]\n"
+               "               [--socket PATH]\n"
+               "Serves one emulated Warden companion on a UNIX socket until "
+               "SIGTERM.\n"
+               "\n"
+               "  --state-dir DIR   default folder for the files below: "
+               "$WARDEN_HOME,\n"
+               "                    else $HOME" DEFAULT_SUBDIR " (made 0700)\n"
+               "  --storage FILE    companion storage (DIR/" STORAGE_NAME ")\n"
+               "  --key-file FILE   device-unique key, the emulator's fuses\n"
+               "                    (DIR/" KEY_NAME
+               "; made with new storage only)\n"
+               "  --socket PATH     socket to serve on (DIR/" SOCKET_NAME ")\n"
+               "  --help            show this help\n");
+}
+
+/* mkdir -p with owner-only permissions for what it makes. */
+static int
+make_dirs(const char *path)
+{
+    char buf[PATH_MAX];
+    struct stat st;
+    size_t i, len = strlen(path);
+
+    if (len == 0 || len >= sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, len + 1);
+    for (i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') {
+            continue;
+        }
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            return -1;
+        }
+        buf[i] = path[i];
+    }
+    if (stat(path, &st) != 0) {
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+static int
+join(char *out, const char *dir, const char *name)
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+
+    return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+static int
+copy_path(char *out, const char *path)
+{
+    size_t len = strlen(path);
+
+    if (len == 0 || len >= PATH_MAX) {
+        return -1;
+    }
+    memcpy(out, path, len + 1);
+    return 0;
+}
+
+/*
+ * Fills in every path not given on the command line from the state
+ * folder, which is made only if one of them is needed.
+ */
+static int
+resolve_paths(struct paths *p, const char *state_dir, const char *storage,
+              const char *key, const char *sock)
+{
+    char dir[PATH_MAX];
+    const char *env;
+
+    if (storage == NULL || key == NULL || sock == NULL) {
+        if (state_dir != NULL) {
+            if (copy_path(dir, state_dir) != 0) {
+                log_msg("state folder: bad path");
+                return -1;
+            }
+        } else if ((env = getenv("WARDEN_HOME")) != NULL && *env != '\0') {
+            if (copy_path(dir, env) != 0) {
+                log_msg("WARDEN_HOME: bad path");
+                return -1;
+            }
+        } else if ((env = getenv("HOME")) != NULL && *env != '\0') {
+            if (snprintf(dir, sizeof(dir), "%s%s", env, DEFAULT_SUBDIR) >=
+                (int)sizeof(dir)) {
+                log_msg("HOME: path too long");
+                return -1;
+            }
+        } else {
+            log_msg("no state folder: give --state-dir, or set "
+                    "WARDEN_HOME or HOME");
+            return -1;
+        }
+        if (make_dirs(dir) != 0) {
+            log_msg("state folder %s: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+
+    if ((storage ? copy_path(p->storage, storage)
+                 : join(p->storage, dir, STORAGE_NAME)) != 0 ||
+        (key ? copy_path(p->key, key) : join(p->key, dir, KEY_NAME)) != 0 ||
+        (sock ? copy_path(p->socket, sock)
+              : join(p->socket, dir, SOCKET_NAME)) != 0) {
+        log_msg("a path is empty or too long");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Returns 1 to go on, 0 after --help, -1 for a usage error and -2 when
+ * the paths cannot be set up.
+ */
+static int
+parse_args(int argc, char **argv, struct paths *p)
+{
+    static const struct option longopts[] = {
+        {"state-dir", required_argument, NULL, 'd'},
+        {"storage", required_argument, NULL, 's'},
+        {"key-file", required_argument, NULL, 'k'},
+        {"socket", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *state_dir = NULL, *storage = NULL, *key = NULL;
+    const char *sock = NULL;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            state_dir = optarg;
+            break;
+        case 's':
+            storage = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'S':
+            sock = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc) {
+        log_msg("unexpected argument '%s'", argv[optind]);
+        usage(stderr);
+        return -1;
+    }
+    return resolve_paths(p, state_dir, storage, key, sock) == 0 ? 1 : -2;
+}
+
+/* The socket. */
+
+static int
+socket_address(struct sockaddr_un *sa, const char *path)
+{
+    size_t len = strlen(path);
+
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    if (len >= sizeof(sa->sun_path)) {
+        log_msg("socket path %s is too long (%lu bytes, at most %lu)", path,
+                (unsigned long)len, (unsigned long)sizeof(sa->sun_path) - 1);
+        return -1;
+    }
+    memcpy(sa->sun_path, path, len + 1);
+    return 0;
+}
+
+/*
+ * Looks at what is at the socket path: 0 nothing, 1 a socket nobody
+ * serves (left by a daemon that died), -1 refused with a log line.
+ */
+static int
+probe_socket(const char *path)
+{
+    struct sockaddr_un sa;
+    struct stat st;
+    int fd, rc;
+
+    if (socket_address(&sa, path) != 0) {
+        return -1;
+    }
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+        log_msg("socket %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        log_msg("%s exists and is not a socket; refusing to replace it", path);
+        return -1;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_msg("socket: %s", strerror(errno));
+        return -1;
+    }
+    rc = connect(fd, (const struct sockaddr *)&sa, sizeof(sa));
+    if (rc == 0) {
+        log_msg("another wardend is serving %s; refusing to start", path);
+        rc = -1;
+    } else if (errno == ECONNREFUSED) {
+        rc = 1;
+    } else {
+        log_msg("socket %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    close(fd);
+    return rc;
+}
+
+static int
+open_listener(const char *path, struct stat *bound)
+{
+    struct sockaddr_un sa;
+    int fd = -1;
+    int probe;
+
+    probe = probe_socket(path);
+    if (probe < 0 || socket_address(&sa, path) != 0) {
+        return -1;
+    }
+    if (probe == 1) {
+        if (unlink(path) != 0) {
+            log_msg("stale socket %s: %s", path, strerror(errno));
+            return -1;
+        }
+        log_msg("removed stale socket %s", path);
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        log_msg("socket: %s", strerror(errno));
+        return -1;
+    }
+    /* umask 077 is in force, so the socket is never reachable by others. */
+    if (bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        log_msg("socket %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (chmod(path, 0600) != 0 || stat(path, bound) != 0 ||
+        listen(fd, LISTEN_BACKLOG) != 0) {
+        log_msg("socket %s: %s", path, strerror(errno));
+        unlink(path);
+        goto fail;
+    }
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+/* Removes the socket, unless someone has put another one in its place. */
+static void
+remove_socket(const char *path, const struct stat *bound)
+{
+    struct stat st;
+
+    if (lstat(path, &st) == 0 && st.st_dev == bound->st_dev &&
+        st.st_ino == bound->st_ino) {
+        unlink(path);
+    }
+}
+
+/* Sessions. */
+
+static void
+client_close(struct client *c)
+{
+    wc_companion_release(&companion, &c->ch);
+    close(c->fd);
+    log_msg("session %lu closed: %lu requests, %lu errors", c->session,
+            c->requests, c->errors);
+    /* The buffer may hold request bytes that a later command keeps secret. */
+    wc_wipe(c->buf, sizeof(c->buf));
+    c->fd = -1;
+    c->len = 0;
+}
+
+static void
+client_accept(int lfd)
+{
+    struct ucred cred;
+    socklen_t credlen = sizeof(cred);
+    struct client *c = NULL;
+    unsigned i;
+    int fd;
+
+    fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+            errno != ECONNABORTED) {
+            log_msg("accept: %s", strerror(errno));
+        }
+        return;
+    }
+    for (i = 0; i < MAX_CLIENTS && c == NULL; i++) {
+        if (clients[i].fd < 0) {
+            c = &clients[i];
+        }
+    }
+    if (c == NULL) {
+        log_msg("refused a connection: all %d sessions in use", MAX_CLIENTS);
+        close(fd);
+        return;
+    }
+    memset(&cred, 0, sizeof(cred));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) != 0) {
+        cred.pid = 0;
+        cred.uid = (uid_t)-1;
+    }
+    c->fd = fd;
+    c->session = ++sessions_opened;
+    c->requests = 0;
+    c->errors = 0;
+    c->len = 0;
+    c->mid_message = 0;
+    wc_channel_init(&c->ch);
+    log_msg("session %lu open: pid %ld uid %ld", c->session, (long)cred.pid,
+            (long)cred.uid);
+}
+
+/* Sends all of buf, waiting at most WRITE_TIMEOUT_MS for the peer. */
+static int
+send_all(int fd, const uint8_t *buf, size_t len)
+{
+    long long deadline = now_ms() + WRITE_TIMEOUT_MS;
+    struct pollfd pfd;
+    ssize_t n;
+    long long left;
+
+    while (len > 0) {
+        n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+            errno != EINTR) {
+            return -1;
+        }
+        left = deadline - now_ms();
+        if (left <= 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        pfd.fd = fd;
+        pfd.events = POLLOUT;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One log line for a request the companion answered with an error. */
+static void
+log_error(const struct client *c, const uint8_t *frame, size_t len,
+          unsigned status, int closing)
+{
+    const char *tail = closing ? "; closing" : "";
+
+    if (len >= WD_HEADER_LEN && frame[0] == WD_PROTO_VERSION) {
+        log_msg("session %lu: request seq %u (%s): %s%s", c->session,
+                (unsigned)wd_get16(frame + 4), wd_command_name(frame[1]),
+                wd_status_message(status), tail);
+    } else if (len > 0) {
+        log_msg("session %lu: %lu-byte request starting 0x%02x: %s%s",
+                c->session, (unsigned long)len, frame[0],
+                wd_status_message(status), tail);
+    } else {
+        log_msg("session %lu: %s%s", c->session, wd_status_message(status),
+                tail);
+    }
+}
+
+/*
+ * Hands one frame (or, if broken, what there is of it) to the companion
+ * and sends its response. Returns -1 if the session had to be closed.
+ */
+static int
+client_answer(struct client *c, const uint8_t *frame, size_t len, int broken)
+{
+    size_t out_len;
+
+    out_len = wc_companion_handle(&companion, &c->ch, frame, len, response);
+    c->requests++;
+    if (out_len < WD_HEADER_LEN) {
+        log_msg("session %lu: companion wrote no response; closing",
+                c->session);
+        client_close(c);
+        return -1;
+    }
+    if (response[3] != WD_STATUS_OK) {
+        c->errors++;
+        log_error(c, frame, len, response[3], broken);
+    }
+    c->mid_message = wc_companion_holds(&companion, &c->ch);
+    if (send_all(c->fd, response, out_len) != 0) {
+        log_msg("session %lu: cannot send response: %s", c->session,
+                strerror(errno));
+        client_close(c);
+        return -1;
+    }
+    if (broken) {
+        client_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* Answers every whole frame in the buffer. */
+static void
+client_process(struct client *c)
+{
+    enum wd_frame_result r;
+    enum wd_status status;
+    size_t frame_len;
+
+    while (c->len > 0) {
+        r = wd_frame_check(c->buf, c->len, &frame_len, &status);
+        if (r == WD_FRAME_NEED_MORE) {
+            return;
+        }
+        if (r == WD_FRAME_BROKEN) {
+            /* Nothing after a broken frame can be trusted: answer, close. */
+            client_answer(c, c->buf, c->len, 1);
+            return;
+        }
+        if (client_answer(c, c->buf, frame_len, 0) != 0) {
+            return;
+        }
+        memmove(c->buf, c->buf + frame_len, c->len - frame_len);
+        c->len -= frame_len;
+        c->frame_start = now_ms();
+        if (stop_signal) {
+            /* Finish the frame in hand, leave the rest to shutdown. */
+            return;
+        }
+    }
+}
+
+static void
+client_read(struct client *c)
+{
+    ssize_t n;
+
+    n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            return;
+        }
+        log_msg("session %lu: read failed: %s", c->session, strerror(errno));
+        client_close(c);
+        return;
+    }
+    if (n == 0) {
+        if (c->len > 0) {
+            log_msg("session %lu: closed mid-frame after %lu bytes", c->session,
+                    (unsigned long)c->len);
+        }
+        client_close(c);
+        return;
+    }
+    if (c->len == 0) {
+        c->frame_start = now_ms();
+    }
+    c->len += (size_t)n;
+    client_process(c);
+}
+
+/* Closes sessions whose frame has stalled; returns the next deadline. */
+static int
+expire_stalled(long long now)
+{
+    long long wait = -1, left;
+    unsigned i;
+
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &clients[i];
+
+        if (c->fd < 0 || (c->len == 0 && !c->mid_message)) {
+            continue;
+        }
+        left = c->frame_start + FRAME_TIMEOUT_MS - now;
+        if (left <= 0 && c->len > 0) {
+            log_msg("session %lu: frame incomplete after %d s (%lu bytes); "
+                    "closing",
+                    c->session, FRAME_TIMEOUT_MS / 1000, (unsigned long)c->len);
+            client_close(c);
+            continue;
+        }
+        if (left <= 0) {
+            log_msg("session %lu: chunked message unfinished after %d s, "
+                    "holding the companion's buffer; closing",
+                    c->session, FRAME_TIMEOUT_MS / 1000);
+            client_close(c);
+            continue;
+        }
+        if (wait < 0 || left < wait) {
+            wait = left;
+        }
+    }
+    return (int)wait;
+}
+
+static void
+drain_wake_pipe(void)
+{
+    char buf[64];
+
+    while (read(wake_pipe[0], buf, sizeof(buf)) > 0) {
+        continue;
+    }
+}
+
+/* The poll() loop; returns 0 when a signal stops it, -1 on failure. */
+static int
+serve(int lfd)
+{
+    struct pollfd pfd[2 + MAX_CLIENTS];
+    struct client *slot[2 + MAX_CLIENTS];
+    nfds_t n, i;
+    int timeout;
+
+    while (!stop_signal) {
+        timeout = expire_stalled(now_ms());
+        n = 0;
+        pfd[n].fd = wake_pipe[0];
+        pfd[n].events = POLLIN;
+        slot[n++] = NULL;
+        pfd[n].fd = lfd;
+        pfd[n].events = POLLIN;
+        slot[n++] = NULL;
+        for (i = 0; i < MAX_CLIENTS; i++) {
+            if (clients[i].fd >= 0) {
+                pfd[n].fd = clients[i].fd;
+                pfd[n].events = POLLIN;
+                slot[n++] = &clients[i];
+            }
+        }
+        for (i = 0; i < n; i++) {
+            pfd[i].revents = 0;
+        }
+
+        if (poll(pfd, n, timeout) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            log_msg("poll: %s", strerror(errno));
+            return -1;
+        }
+        if (pfd[0].revents != 0) {
+            drain_wake_pipe();
+        }
+        for (i = 2; i < n && !stop_signal; i++) {
+            if (pfd[i].revents != 0 && slot[i]->fd >= 0) {
+                client_read(slot[i]);
+            }
+        }
+        if (!stop_signal && (pfd[1].revents & POLLIN) != 0) {
+            client_accept(lfd);
+        }
+    }
+    return 0;
+}
+
+/* Start-up. */
+
+static void
+log_init_error(int err, const char *storage)
+{
+    switch (err) {
+    case WC_STORAGE_CORRUPT:
+        log_msg("storage %s: %s; refusing to start (the file is left as it "
+                "is)",
+                storage, wc_strerror(err));
+        break;
+    case WC_STORAGE_IO:
+    case WC_STORAGE_FULL:
+    case WC_STORAGE_FAILED:
+        log_msg("storage %s: %s; refusing to start", storage, wc_strerror(err));
+        break;
+    default:
+        log_msg("the companion cannot start: %s", wc_strerror(err));
+        break;
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    struct paths paths;
+    struct stat bound;
+    char err[512];
+    int have_platform = 0, have_companion = 0;
+    int lfd = -1;
+    int rc, status = 1;
+    unsigned i;
+
+    rc = parse_args(argc, argv, &paths);
+    if (rc <= 0) {
+        return rc == 0 ? 0 : (rc == -1 ? 2 : 1);
+    }
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        clients[i].fd = -1;
+    }
+    /* Every file and socket made from here on is the owner's alone. */
+    umask(077);
+    if (setup_signals() != 0) {
+        log_msg("signals: %s", strerror(errno));
+        goto out;
+    }
+
+    /* Refuse early, before storage is touched, if the socket is served. */
+    if (probe_socket(paths.socket) < 0) {
+        goto out;
+    }
+    if (wemu_platform_open(&platform, paths.storage, paths.key, err,
+                           sizeof(err)) != 0) {
+        log_msg("%s", err);
+        goto out;
+    }
+    have_platform = 1;
+    if (wemu_platform_created(&platform)) {
+        log_msg("made new storage %s with device key %s", paths.storage,
+                paths.key);
+    }
+    rc = wc_companion_init(&companion, &platform.plat);
+    have_companion = 1;
+    if (rc != WC_OK) {
+        log_init_error(rc, paths.storage);
+        goto out;
+    }
+
+    lfd = open_listener(paths.socket, &bound);
+    if (lfd < 0) {
+        goto out;
+    }
+    log_msg("serving companion on unix:%s", paths.socket);
+    if (serve(lfd) == 0) {
+        status = 0;
+    }
+    log_msg("shutting down%s", stop_signal == SIGINT    ? " on SIGINT"
+                               : stop_signal == SIGTERM ? " on SIGTERM"
+                                                        : "");
+
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        if (clients[i].fd >= 0) {
+            client_close(&clients[i]);
+        }
+    }
+    close(lfd);
+    remove_socket(paths.socket, &bound);
+out:
+    if (have_companion) {
+        wc_companion_wipe(&companion);
+    }
+    if (have_platform) {
+        wemu_platform_close(&platform);
+    }
+    return status;
+}
