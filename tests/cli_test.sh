@@ -1,0 +1,161 @@
+#!/bin/sh
+# The warden command end to end: starts wardend on fresh state in a
+# temporary folder, runs warden against it, checks output and exit
+# status, and stops wardend however the script ends.
+#
+#   cli_test.sh WARDEND WARDEN
+set -u
+
+wardend=${1:?usage: cli_test.sh WARDEND WARDEN}
+warden=${2:?usage: cli_test.sh WARDEND WARDEN}
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/warden-cli.XXXXXX") || exit 1
+pid=""
+failures=0
+checks=0
+
+cleanup() {
+    if [ -n "$pid" ]; then
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+fail() {
+    failures=$((failures + 1))
+    echo "cli_test: FAIL: $*" >&2
+}
+
+# run NAME EXPECTED_STATUS CMD...: runs CMD, keeps stdout and stderr in
+# $dir/out and $dir/err, and checks the exit status.
+run() {
+    name=$1
+    want=$2
+    shift 2
+    checks=$((checks + 1))
+    "$@" >"$dir/out" 2>"$dir/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "$name: exit status $got, expected $want"
+        sed 's/^/  stdout: /' "$dir/out" >&2
+        sed 's/^/  stderr: /' "$dir/err" >&2
+        return 1
+    fi
+    return 0
+}
+
+# expect NAME FILE REGEX: FILE has a line matching REGEX.
+expect() {
+    checks=$((checks + 1))
+    if ! grep -Eq -- "$3" "$dir/$2"; then
+        fail "$1: no line matching '$3' in $2:"
+        sed 's/^/  | /' "$dir/$2" >&2
+    fi
+}
+
+address="unix:$dir/state/wardend.sock"
+mkdir -m 700 "$dir/state"
+"$wardend" --state-dir "$dir/state" 2>"$dir/wardend.log" &
+pid=$!
+
+# Up to 10 s for the socket to appear.
+tries=0
+while [ ! -S "$dir/state/wardend.sock" ]; do
+    tries=$((tries + 1))
+    if [ $tries -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+        echo "cli_test: wardend did not come up; its log:" >&2
+        cat "$dir/wardend.log" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+
+w() {
+    "$warden" --companion "$address" "$@"
+}
+
+# status
+if run status 0 w status; then
+    expect status out "^companion +$address\$"
+    expect status out '^firmware +[0-9]+\.[0-9]+\.[0-9]+ \(protocol 1\)$'
+    expect status out '^lifecycle +manufacturing$'
+    expect status out '^serial +\(not provisioned\)$'
+    expect status out '^random +healthy$'
+    expect status out '^storage +[0-9]+ of [0-9]+ bytes used, [0-9]+ of [0-9]+ records$'
+fi
+run "status via WARDEN_COMPANION" 0 env WARDEN_COMPANION="$address" \
+    "$warden" status && expect "status via env" out '^lifecycle '
+run "status via WARDEN_HOME" 0 env -u WARDEN_COMPANION \
+    WARDEN_HOME="$dir/state" "$warden" status &&
+    expect "status via WARDEN_HOME" out '^lifecycle '
+run "--companion after the command" 0 "$warden" status --companion \
+    "$address"
+
+# random
+if run "random 32" 0 w random 32; then
+    expect "random 32" out '^[0-9a-f]{64}$'
+    cp "$dir/out" "$dir/first"
+    run "random 32 again" 0 w random 32
+    checks=$((checks + 1))
+    cmp -s "$dir/out" "$dir/first" && fail "random 32 twice gave the same bytes"
+fi
+run "random 1 --hex" 0 w random 1 --hex && expect "random 1" out '^[0-9a-f]{2}$'
+if run "random 5000 --raw" 0 w random 5000 --raw; then
+    checks=$((checks + 1))
+    size=$(wc -c <"$dir/out" | tr -d ' ')
+    [ "$size" -eq 5000 ] || fail "random 5000 --raw wrote $size bytes"
+fi
+if run "random 1048576" 0 w random 1048576; then
+    checks=$((checks + 1))
+    size=$(wc -c <"$dir/out" | tr -d ' ')
+    [ "$size" -eq 2097153 ] || fail "random 1048576 wrote $size bytes"
+fi
+
+# bad byte counts: exit 2 and the bad value named
+for bad in 0 abc -1 12x 1048577 99999999999999999999999 ""; do
+    run "random '$bad'" 2 w random "$bad" &&
+        expect "random '$bad'" err "^warden: random: bad byte count '$bad'"
+done
+run "random without a count" 2 w random &&
+    expect "random without a count" err '^warden: random: missing'
+run "random with two counts" 2 w random 1 2 &&
+    expect "random with two counts" err "unexpected argument '2'"
+
+# unknown commands and options
+run "unknown command" 2 w frobnicate &&
+    expect "unknown command" err "^warden: unknown command 'frobnicate'" &&
+    expect "unknown command" err "warden --help"
+run "no command" 2 "$warden" && expect "no command" err '^warden: no command'
+run "unknown option" 2 w --frob status &&
+    expect "unknown option" err "unknown option '--frob'"
+run "help for an unknown command" 2 "$warden" help frobnicate
+
+# help, everywhere
+for args in "--help" "-h" "help" "status --help" "random --help" \
+    "help status" "help random" "help help"; do
+    # shellcheck disable=SC2086
+    run "warden $args" 0 "$warden" $args &&
+        expect "warden $args" out '^usage: warden'
+done
+
+# a companion that is not there: a clear error, exit 1
+run "unreachable companion" 1 "$warden" --companion \
+    "unix:$dir/nowhere.sock" status &&
+    expect "unreachable companion" err \
+        "^warden: cannot reach the companion at unix:$dir/nowhere.sock: .*wardend running"
+run "bad address" 2 "$warden" --companion "tcp:localhost:1" status &&
+    expect "bad address" err '^warden: bad companion address "tcp:localhost:1"'
+
+# wardend still serves after all that
+run "status at the end" 0 w status
+
+if ! kill -0 "$pid" 2>/dev/null; then
+    fail "wardend died during the test; its log:"
+    cat "$dir/wardend.log" >&2
+fi
+
+echo "cli_test: $((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,23 @@
+# Host library tests. Most run libwarden against a real companion in the
+# same process (wt_inproc); the CLI test runs the built wardend and
+# warden programs end to end.
+
+# The in-process companion and the RAM platform, shared with the
+# companion's own tests (memplat's fault injection).
+add_library(wt_inproc STATIC support/inproc.c support/memplat.c)
+target_include_directories(wt_inproc PUBLIC support)
+target_link_libraries(wt_inproc PUBLIC wc_firmware warden
+  PRIVATE warden_strict)
+
+foreach(name host_device host_faults host_unix)
+  add_executable(test_${name} test_${name}.c)
+  target_link_libraries(test_${name} PRIVATE wt_inproc wt_support
+    warden_strict)
+  add_test(NAME ${name} COMMAND test_${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 60)
+endforeach()
+
+add_test(NAME cli
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>)
+set_tests_properties(cli PROPERTIES TIMEOUT 120)
