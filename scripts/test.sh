@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs what is missing, then builds and runs every test twice: a
+# normal build and an AddressSanitizer + UBSan build, both with -Werror.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+
+"$top/scripts/deps.sh"
+
+run_suite() {
+    dir="$1"
+    shift
+    echo "== $(basename "$dir"): $*"
+    cmake -S "$top" -B "$dir" -DWARDEN_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j"$jobs"
+    (cd "$dir" && ctest --output-on-failure -j"$jobs")
+}
+
+run_suite "$top/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite "$top/build-sanitize" -DCMAKE_BUILD_TYPE=Debug -DWARDEN_SANITIZE=ON
