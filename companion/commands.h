@@ -24,7 +24,32 @@ enum wd_status wc_cmd_get_random(struct wc_companion *c, const uint8_t *req,
 enum wd_status wc_cmd_echo(struct wc_companion *c, const uint8_t *req,
                            size_t req_len, uint8_t *resp, size_t *resp_len);
 
+#define WC_HANDLER(name)                                                     \
+    enum wd_status name(struct wc_companion *c, const uint8_t *req,          \
+                        size_t req_len, uint8_t *resp, size_t *resp_len)
+
+/* cmd_identity.c */
+WC_HANDLER(wc_cmd_inventory);
+WC_HANDLER(wc_cmd_key_public);
+WC_HANDLER(wc_cmd_cert_info);
+WC_HANDLER(wc_cmd_cert_read);
+
+/* cmd_provision.c */
+WC_HANDLER(wc_cmd_key_generate);
+WC_HANDLER(wc_cmd_csr_create);
+WC_HANDLER(wc_cmd_cert_install);
+WC_HANDLER(wc_cmd_root_add);
+WC_HANDLER(wc_cmd_pubkey_install);
+WC_HANDLER(wc_cmd_serial_set);
+WC_HANDLER(wc_cmd_lock);
+
 /* The lifecycle state in storage; 0 if it cannot be read. */
 unsigned wc_lifecycle(const struct wc_companion *c);
+
+/* What the companion holds, in the INVENTORY layout. */
+void wc_inventory(const struct wc_companion *c, uint8_t inv[WD_INV_LEN]);
+
+/* The record of certificate (kind, index); 0 if there is none such. */
+uint16_t wc_cert_record(unsigned kind, unsigned index);
 
 #endif

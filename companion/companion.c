@@ -12,6 +12,7 @@
 #define LC_LIVE (LC_BIT(WD_LIFECYCLE_MANUFACTURING) | \
                  LC_BIT(WD_LIFECYCLE_OPERATIONAL))
 #define LC_ANY (LC_LIVE | LC_BIT(WD_LIFECYCLE_DECOMMISSIONED))
+#define LC_FACTORY LC_BIT(WD_LIFECYCLE_MANUFACTURING)
 
 struct command_entry {
     wc_handler handler;
@@ -24,6 +25,17 @@ static const struct command_entry commands[] = {
     [WD_CMD_GET_INFO] = {wc_cmd_get_info, LC_ANY, 1},
     [WD_CMD_GET_RANDOM] = {wc_cmd_get_random, LC_LIVE, 0},
     [WD_CMD_ECHO] = {wc_cmd_echo, LC_ANY, 1},
+    [WD_CMD_INVENTORY] = {wc_cmd_inventory, LC_ANY, 0},
+    [WD_CMD_KEY_GENERATE] = {wc_cmd_key_generate, LC_FACTORY, 0},
+    [WD_CMD_KEY_PUBLIC] = {wc_cmd_key_public, LC_LIVE, 0},
+    [WD_CMD_CSR_CREATE] = {wc_cmd_csr_create, LC_FACTORY, 0},
+    [WD_CMD_CERT_INSTALL] = {wc_cmd_cert_install, LC_FACTORY, 0},
+    [WD_CMD_ROOT_ADD] = {wc_cmd_root_add, LC_FACTORY, 0},
+    [WD_CMD_PUBKEY_INSTALL] = {wc_cmd_pubkey_install, LC_FACTORY, 0},
+    [WD_CMD_SERIAL_SET] = {wc_cmd_serial_set, LC_FACTORY, 0},
+    [WD_CMD_LOCK] = {wc_cmd_lock, LC_FACTORY, 0},
+    [WD_CMD_CERT_INFO] = {wc_cmd_cert_info, LC_LIVE, 0},
+    [WD_CMD_CERT_READ] = {wc_cmd_cert_read, LC_LIVE, 0},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

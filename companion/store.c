@@ -540,7 +540,6 @@ wc_store_commit(struct wc_store *s,
     const struct wc_platform *p = s->plat;
     uint8_t salt[SALT_LEN];
     unsigned target = s->current ^ 1u;
-    int fresh;
     int err;
 
     if (s->failed) {
@@ -580,13 +579,24 @@ fail:
      * If it cannot be read back, the store stays failed until a restart.
      */
     wc_wipe(salt, sizeof(salt));
+    wc_store_revert(s);
+    return err;
+}
+
+void
+wc_store_revert(struct wc_store *s)
+{
+    int fresh;
+
+    if (s->failed) {
+        return;
+    }
     if (load(s, &fresh) != WC_OK) {
         wc_wipe(s->data, sizeof(s->data));
         s->data_used = 0;
         s->count = 0;
         s->failed = 1;
     }
-    return err;
 }
 
 size_t

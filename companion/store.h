@@ -92,6 +92,12 @@ int wc_store_commit(struct wc_store *s,
                     int (*salt_source)(void *ctx, void *out, size_t len),
                     void *salt_ctx);
 
+/*
+ * Drops every change since the last commit by reading storage again. If
+ * that fails the store is failed until the companion restarts.
+ */
+void wc_store_revert(struct wc_store *s);
+
 /* Bytes of record data and overhead in use, and the most there can be. */
 size_t wc_store_used(const struct wc_store *s);
 size_t wc_store_capacity(void);

@@ -49,7 +49,18 @@
     X(CONTINUE, 0x01, "fetch the next chunk of a long response")            \
     X(GET_INFO, 0x02, "read device information")                            \
     X(GET_RANDOM, 0x03, "read bytes from the companion's DRBG")             \
-    X(ECHO, 0x04, "return the request payload (bus test)")
+    X(ECHO, 0x04, "return the request payload (bus test)")                 \
+    X(INVENTORY, 0x05, "list the keys, certificates and identity held")     \
+    X(KEY_GENERATE, 0x10, "generate a key pair inside the companion")       \
+    X(KEY_PUBLIC, 0x11, "read the public half of a key pair")               \
+    X(CSR_CREATE, 0x12, "make a PKCS#10 request signed by a key pair")      \
+    X(CERT_INSTALL, 0x13, "install a device or attestation certificate")    \
+    X(ROOT_ADD, 0x14, "add a root certificate to the trust store")          \
+    X(PUBKEY_INSTALL, 0x15, "install the admin or firmware-signing key")    \
+    X(SERIAL_SET, 0x16, "set the device serial number")                     \
+    X(LOCK, 0x17, "end manufacturing: provisioning is closed for good")     \
+    X(CERT_INFO, 0x18, "describe an installed certificate")                 \
+    X(CERT_READ, 0x19, "read an installed certificate")
 
 enum wd_command {
 #define WD_X(name, code, summary) WD_CMD_##name = code,
@@ -74,6 +85,14 @@ enum wd_command {
     X(TOO_LARGE, 0x12, "message larger than the companion's buffer")        \
     X(NO_PENDING, 0x13, "no response chunk pending")                        \
     X(NOT_ALLOWED, 0x14, "not allowed in this lifecycle state")             \
+    X(NOT_FOUND, 0x15, "no such key, certificate or record")                \
+    X(BAD_CERTIFICATE, 0x16, "malformed or unsupported certificate")        \
+    X(KEY_MISMATCH, 0x17, "certificate does not match the key")             \
+    X(FULL, 0x18, "no room left for it")                                    \
+    X(INCOMPLETE, 0x19, "provisioning is incomplete")                       \
+    X(BAD_KEY, 0x1a, "malformed or unsupported public key")                 \
+    X(RECORD_TOO_LARGE, 0x1b, "too large for its record")                   \
+    X(NOT_ISSUER, 0x1c, "certificate is not the issuer of the one before it") \
     X(RNG_FAILURE, 0x30, "random generator failed its health test")         \
     X(STORAGE_FAILURE, 0x31, "storage failure")                             \
     X(INTERNAL, 0x3f, "internal error")
@@ -116,6 +135,54 @@ enum wd_lifecycle {
 #define WD_HEALTH_RNG_FAILED 0x01     /* entropy health test failed */
 #define WD_HEALTH_STORAGE_FAILED 0x02 /* storage unreadable after a write */
 #define WD_HEALTH_KNOWN (WD_HEALTH_RNG_FAILED | WD_HEALTH_STORAGE_FAILED)
+
+/*
+ * Provisioning (docs/protocol.md section 5 has each payload).
+ *
+ * Key pairs live in slots; curves use their TLS NamedGroup numbers.
+ * Public keys travel as u8 curve followed by the uncompressed SEC1 point
+ * (65 or 97 bytes).
+ */
+#define WD_KEY_DEVICE 1
+#define WD_KEY_ATTESTATION 2
+#define WD_CURVE_P256 23
+#define WD_CURVE_P384 24
+
+/* Certificates: CERT_INSTALL, CERT_INFO and CERT_READ take u8 kind, u8 index. */
+#define WD_CERT_DEVICE 1      /* index 0 leaf, 1..3 intermediates */
+#define WD_CERT_ATTESTATION 2 /* index 0 only */
+#define WD_CERT_ROOT 3        /* index 0..WD_ROOTS_MAX-1 */
+#define WD_DEVICE_CHAIN_MAX 4
+#define WD_ROOTS_MAX 8
+#define WD_CERT_MAX 2048 /* bytes of one certificate */
+
+/* PUBKEY_INSTALL targets; the key travels as a DER SubjectPublicKeyInfo. */
+#define WD_PUBKEY_ADMIN 1
+#define WD_PUBKEY_FIRMWARE 2
+
+/* INVENTORY response layout. */
+#define WD_INV_DEVICE_KEY 0      /* u8 curve, 0 if none */
+#define WD_INV_ATTEST_KEY 1      /* u8 curve, 0 if none */
+#define WD_INV_DEVICE_CHAIN 2    /* u8 certificates in the device chain */
+#define WD_INV_ATTEST_CERT 3     /* u8 0 or 1 */
+#define WD_INV_ROOTS 4           /* u8 bit mask of root slots in use */
+#define WD_INV_ADMIN_KEY 5       /* u8 curve, 0 if none */
+#define WD_INV_FIRMWARE_KEY 6    /* u8 curve, 0 if none */
+#define WD_INV_SERIAL 7          /* u8 1 if set */
+#define WD_INV_LEN 8
+
+/*
+ * CERT_INFO response layout: the companion's own reading of the
+ * certificate, so that hosts need no X.509 parser to show it.
+ */
+#define WD_CINFO_NOT_BEFORE 0    /* u64 seconds since 1970, UTC (signed) */
+#define WD_CINFO_NOT_AFTER 8     /* u64 */
+#define WD_CINFO_SHA256 16       /* 32 bytes: SHA-256 of the DER */
+#define WD_CINFO_KEY 48          /* u8: 1 EC P-256, 2 EC P-384, 3 RSA */
+#define WD_CINFO_KEY_BITS 49     /* u16 */
+#define WD_CINFO_IS_CA 51        /* u8 */
+#define WD_CINFO_SUBJECT_LEN 52  /* u16, then subject Name DER */
+#define WD_CINFO_FIXED_LEN 54    /* then u16 issuer length, issuer DER */
 
 /* Decoded frame header. */
 struct wd_header {

@@ -4,9 +4,10 @@
 
 # The in-process companion and the RAM platform, shared with the
 # companion's own tests (memplat's fault injection).
-add_library(wt_inproc STATIC support/inproc.c support/memplat.c)
+add_library(wt_inproc STATIC support/inproc.c support/memplat.c
+  support/rawbus.c support/certgen.c)
 target_include_directories(wt_inproc PUBLIC support)
-target_link_libraries(wt_inproc PUBLIC wc_firmware warden
+target_link_libraries(wt_inproc PUBLIC wc_firmware warden wt_support
   PRIVATE warden_strict)
 
 foreach(name host_device host_faults host_unix)

@@ -7,67 +7,25 @@
 
 #include "check.h"
 #include "memplat.h"
+#include "rawbus.h"
 #include "records.h"
 #include "wc_companion.h"
 
 static struct wt_memplat mp;
 static struct wc_companion comp;
 
-struct reply {
-    struct wd_header h;
-    uint8_t payload[WD_MAX_PAYLOAD];
-};
-
-/* Sends one request frame on ch and decodes the one response. */
 static enum wd_status
 xfer(struct wc_channel *ch, uint8_t cmd, uint8_t flags, uint16_t seq,
-     const void *payload, size_t len, struct reply *r)
+     const void *payload, size_t len, struct wt_reply *r)
 {
-    uint8_t frame[WD_MAX_FRAME], out[WD_MAX_FRAME];
-    struct wd_header h = {WD_PROTO_VERSION, 0, 0, 0, 0, 0};
-    const uint8_t *p;
-    size_t n, flen;
-
-    h.command = cmd;
-    h.flags = flags;
-    h.seq = seq;
-    h.length = (uint16_t)len;
-    flen = wd_frame_encode(&h, payload, frame, sizeof(frame));
-    n = wc_companion_handle(&comp, ch, frame, flen, out);
-    CHECK(wd_frame_decode(out, n, &r->h, &p) == WD_STATUS_OK);
-    CHECK(r->h.flags & WD_FLAG_RESPONSE);
-    CHECK(r->h.command == cmd && r->h.seq == seq);
-    if (p != NULL) {
-        memcpy(r->payload, p, r->h.length);
-    }
-    return (enum wd_status)r->h.status;
+    return wt_xfer(&comp, ch, cmd, flags, seq, payload, len, r);
 }
 
-/* Sends a whole request with chunking, gathers the whole response. */
 static enum wd_status
 call(struct wc_channel *ch, uint8_t cmd, const uint8_t *req, size_t len,
      uint8_t *resp, size_t *resp_len)
 {
-    struct reply r;
-    enum wd_status st;
-    size_t off = 0, n;
-
-    do {
-        n = len - off > WD_MAX_PAYLOAD ? WD_MAX_PAYLOAD : len - off;
-        st = xfer(ch, cmd, off + n < len ? WD_FLAG_MORE : 0, ch->next_seq,
-                  req + off, n, &r);
-        off += n;
-    } while (st == WD_STATUS_OK && off < len);
-    *resp_len = 0;
-    while (st == WD_STATUS_OK) {
-        memcpy(resp + *resp_len, r.payload, r.h.length);
-        *resp_len += r.h.length;
-        if (!(r.h.flags & WD_FLAG_MORE)) {
-            break;
-        }
-        st = xfer(ch, WD_CMD_CONTINUE, 0, ch->next_seq, NULL, 0, &r);
-    }
-    return st;
+    return wt_call(&comp, ch, cmd, req, len, resp, resp_len);
 }
 
 static void
@@ -207,7 +165,7 @@ static void
 test_sequence_rules(void)
 {
     struct wc_channel ch;
-    struct reply r;
+    struct wt_reply r;
 
     power_up(5);
     wc_channel_init(&ch);
@@ -233,7 +191,7 @@ test_bad_requests(void)
     struct wc_channel ch;
     struct wd_header h;
     const uint8_t *p;
-    struct reply r;
+    struct wt_reply r;
     size_t n;
 
     power_up(6);
@@ -275,7 +233,7 @@ test_channels_share_one_buffer(void)
 {
     struct wc_channel a, b;
     uint8_t in[3000], out[WD_MAX_MESSAGE];
-    struct reply r;
+    struct wt_reply r;
     size_t len;
 
     power_up(7);
@@ -342,7 +300,7 @@ static void
 test_storage_faults_at_power_up(void)
 {
     struct wc_channel ch;
-    struct reply r;
+    struct wt_reply r;
 
     /* Power lost during the very first commit: the next start is fresh. */
     wt_memplat_init(&mp, 9);
