@@ -12,17 +12,19 @@
 static const uint8_t store_magic[4] = {'W', 'D', 'S', '1'};
 static const char mac_label[] = "warden store mac v1";
 static const char enc_label[] = "warden store enc v1";
+static const char kcv_label[] = "warden store key check v1";
 
 #define SALT_LEN 16
 #define OFF_MAGIC 0
 #define OFF_GENERATION 4
 #define OFF_SALT 12
 #define OFF_BODY_LEN 28
+#define OFF_KEY_CHECK 32
 
 /* Work in pieces a multiple of the AES block so CTR counters line up. */
 #define PIECE 256
 
-enum slot_state { SLOT_BLANK, SLOT_INVALID, SLOT_VALID };
+enum slot_state { SLOT_BLANK, SLOT_INVALID, SLOT_WRONG_KEY, SLOT_VALID };
 
 struct slot_view {
     enum slot_state state;
@@ -198,6 +200,11 @@ inspect_slot(const struct wc_store *s, unsigned slot, struct slot_view *v)
         return WC_OK;
     }
 
+    if (memcmp(v->header + OFF_KEY_CHECK, s->key_check, WC_STORE_KCV_LEN) !=
+        0) {
+        v->state = SLOT_WRONG_KEY;
+        return WC_OK;
+    }
     len = wd_get32(v->header + OFF_BODY_LEN);
     if (len > WC_STORE_BODY_MAX) {
         return WC_OK;
@@ -318,6 +325,9 @@ load(struct wc_store *s, int *fresh)
             *fresh = 1;
             return WC_OK;
         }
+        if (v[0].state == SLOT_WRONG_KEY || v[1].state == SLOT_WRONG_KEY) {
+            return WC_STORAGE_WRONG_KEY;
+        }
         return WC_STORAGE_CORRUPT;
     }
     if (v[0].state == SLOT_VALID && v[1].state == SLOT_VALID) {
@@ -332,6 +342,7 @@ int
 wc_store_open(struct wc_store *s, const struct wc_platform *plat,
               int *fresh)
 {
+    uint8_t kcv[32];
     int err;
 
     memset(s, 0, sizeof(*s));
@@ -341,6 +352,11 @@ wc_store_open(struct wc_store *s, const struct wc_platform *plat,
         return WC_STORAGE_IO;
     }
     err = derive_key(plat, NULL, 0, mac_label, s->mac_key);
+    if (err == WC_OK) {
+        err = derive_key(plat, NULL, 0, kcv_label, kcv);
+        memcpy(s->key_check, kcv, WC_STORE_KCV_LEN);
+        wc_wipe(kcv, sizeof(kcv));
+    }
     if (err == WC_OK) {
         err = load(s, fresh);
     }
@@ -508,6 +524,7 @@ write_image(struct wc_store *s, unsigned slot, uint64_t gen,
     put64(header + OFF_GENERATION, gen);
     memcpy(header + OFF_SALT, salt, SALT_LEN);
     wd_put32(header + OFF_BODY_LEN, (uint32_t)s->data_used);
+    memcpy(header + OFF_KEY_CHECK, s->key_check, WC_STORE_KCV_LEN);
 
     w.plat = s->plat;
     w.offset = slot_offset(slot);

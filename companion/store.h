@@ -32,8 +32,13 @@
 #define WC_STORE_SLOT_SIZE 32768
 #define WC_STORE_SIZE (2 * WC_STORE_SLOT_SIZE)
 
-/* magic 4, generation 8, salt 16, body length 4; MAC 32 after the body. */
-#define WC_STORE_HEADER_LEN 32
+/*
+ * magic 4, generation 8, salt 16, body length 4, key check 8; MAC 32
+ * after the body. The key check value tells an image made under another
+ * device key from a damaged one; it proves nothing (the MAC does).
+ */
+#define WC_STORE_HEADER_LEN 40
+#define WC_STORE_KCV_LEN 8
 #define WC_STORE_MAC_LEN 32
 #define WC_STORE_BODY_MAX                                                    \
     (WC_STORE_SLOT_SIZE - WC_STORE_HEADER_LEN - WC_STORE_MAC_LEN)
@@ -61,14 +66,16 @@ struct wc_store {
     struct wc_store_entry entry[WC_STORE_RECORDS_MAX];
     uint8_t data[WC_STORE_BODY_MAX];
     uint8_t mac_key[32];
+    uint8_t key_check[WC_STORE_KCV_LEN];
 };
 
 /*
  * Loads the store from platform storage. On blank storage the store is
  * empty and *fresh is 1: the caller sets the first records and commits
  * them, so a device is never seen half-initialised. Returns WC_OK,
- * WC_STORAGE_CORRUPT when storage is written but holds no valid image
- * (including one made under another device key), WC_STORAGE_IO, or
+ * WC_STORAGE_CORRUPT when storage is written but holds no valid image,
+ * WC_STORAGE_WRONG_KEY when its image was made under another device
+ * key, WC_STORAGE_IO, or
  * WC_DEVICE_KEY.
  */
 int wc_store_open(struct wc_store *s, const struct wc_platform *plat,

@@ -515,6 +515,38 @@ wemu_platform_open(struct wemu_platform *p, const char *storage_path,
 }
 
 int
+wemu_platform_check(const char *storage_path, const char *key_path, char *err,
+                    size_t errlen)
+{
+    struct wemu_platform p;
+    int missing;
+    int fd;
+    int ret = -1;
+
+    memset(&p, 0, sizeof(p));
+    p.storage_fd = -1;
+    p.size = WC_STORE_SIZE;
+    set_err(err, errlen, "%s", "");
+
+    fd = open(storage_path, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        /* Takes the lock and reads the key, both let go of below. */
+        ret = open_existing(&p, fd, storage_path, key_path, err, errlen);
+    } else if (errno == ENOENT) {
+        /* New storage would be made with this key, if there is one. */
+        ret = load_key(&p, key_path, &missing, err, errlen);
+        if (ret != 0 && missing) {
+            set_err(err, errlen, "%s", "");
+            ret = 0;
+        }
+    } else {
+        set_err(err, errlen, "storage %s: %s", storage_path, strerror(errno));
+    }
+    wemu_platform_close(&p);
+    return ret;
+}
+
+int
 wemu_platform_created(const struct wemu_platform *p)
 {
     return p->created;

@@ -51,6 +51,19 @@ struct wemu_platform {
 int wemu_platform_open(struct wemu_platform *p, const char *storage_path,
                        const char *key_path, char *err, size_t errlen);
 
+/*
+ * Checks, making and changing nothing, what wemu_platform_open() would
+ * refuse in the files that already exist: storage that another process
+ * holds, of the wrong size or type, or without its key file; a key file
+ * that open would not accept. Missing files are no error here, since
+ * open makes them; whether their folder exists is the caller's to check.
+ * Lets a caller find every reason not to start before it makes anything.
+ *
+ * Returns 0, or -1 with a message in err as for wemu_platform_open().
+ */
+int wemu_platform_check(const char *storage_path, const char *key_path,
+                        char *err, size_t errlen);
+
 /* 1 if the last successful open created the storage file, else 0. */
 int wemu_platform_created(const struct wemu_platform *p);
 

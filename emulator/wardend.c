@@ -61,6 +61,18 @@ struct paths {
     char storage[PATH_MAX];
     char key[PATH_MAX];
     char socket[PATH_MAX];
+    /* The state folder without trailing slashes; "" if none is used. */
+    char state[PATH_MAX];
+    /* What must exist before it can be made: its parent, or $HOME. */
+    char state_base[PATH_MAX];
+    /* Where the state folder was named, for messages. */
+    const char *state_from;
+    /* 1: make missing folders from state_base down, as for the default. */
+    int state_parents;
+    /* Set by the checks: the state folder is missing and will be made. */
+    int state_missing;
+    /* Length of the first folder this start made; 0 if none. */
+    size_t state_made;
 };
 
 struct client {
@@ -138,6 +150,21 @@ on_stop(int sig)
     errno = saved;
 }
 
+static const char *
+signal_name(int sig)
+{
+    switch (sig) {
+    case SIGHUP:
+        return "SIGHUP";
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    default:
+        return "a signal";
+    }
+}
+
 static int
 setup_signals(void)
 {
@@ -151,8 +178,13 @@ setup_signals(void)
     /* No SA_RESTART: a blocked call returns and the loop sees the flag. */
     sa.sa_flags = 0;
     sa.sa_handler = on_stop;
+    /*
+     * SIGHUP too: a closed terminal would otherwise kill the daemon
+     * without a word and leave its socket behind.
+     */
     if (sigaction(SIGTERM, &sa, NULL) != 0 ||
-        sigaction(SIGINT, &sa, NULL) != 0) {
+        sigaction(SIGINT, &sa, NULL) != 0 ||
+        sigaction(SIGHUP, &sa, NULL) != 0) {
         return -1;
     }
     /* A peer gone mid-response is an error on that session only. */
@@ -162,6 +194,18 @@ setup_signals(void)
 
 /* Options and paths. */
 
+/* Long options without a one-letter form: values no letter can take. */
+enum { OPT_STATE_DIR = 256, OPT_STORAGE, OPT_KEY_FILE, OPT_SOCKET };
+
+static const struct option longopts[] = {
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"storage", required_argument, NULL, OPT_STORAGE},
+    {"key-file", required_argument, NULL, OPT_KEY_FILE},
+    {"socket", required_argument, NULL, OPT_SOCKET},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 static void
 usage(FILE *f)
 {
@@ -169,50 +213,144 @@ usage(FILE *f)
                "[--key-file FILE]\n"
                "               [--socket PATH]\n"
                "Serves one emulated Warden companion on a UNIX socket until "
-               "SIGTERM.\n"
+               "SIGTERM,\n"
+               "SIGINT or SIGHUP.\n"
                "\n"
                "  --state-dir DIR   default folder for the files below: "
                "$WARDEN_HOME,\n"
-               "                    else $HOME" DEFAULT_SUBDIR " (made 0700)\n"
+               "                    else $HOME" DEFAULT_SUBDIR "; made (0700)\n"
+               "                    if missing, but of DIR or $WARDEN_HOME "
+               "only the\n"
+               "                    last folder\n"
                "  --storage FILE    companion storage (DIR/" STORAGE_NAME ")\n"
                "  --key-file FILE   device-unique key, the emulator's fuses\n"
                "                    (DIR/" KEY_NAME
                "; made with new storage only)\n"
                "  --socket PATH     socket to serve on (DIR/" SOCKET_NAME ")\n"
-               "  --help            show this help\n");
+               "  -h, --help        show this help\n");
 }
 
-/* mkdir -p with owner-only permissions for what it makes. */
-static int
-make_dirs(const char *path)
-{
-    char buf[PATH_MAX];
-    struct stat st;
-    size_t i, len = strlen(path);
+static void usage_error(const char *fmt, ...) WEMU_PRINTF(1, 2);
 
-    if (len == 0 || len >= sizeof(buf)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(buf, path, len + 1);
-    for (i = 1; i <= len; i++) {
-        if (buf[i] != '/' && buf[i] != '\0') {
-            continue;
+/*
+ * A mistake on the command line gets one line saying what it is and a
+ * pointer to the help, not the whole help, which would bury the line.
+ */
+static void
+usage_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_msg("%s", msg);
+    fputs("Try 'wardend --help'.\n", stderr);
+}
+
+/*
+ * Says what getopt_long() found wrong; its own messages would start with
+ * argv[0], a path, rather than "wardend:". c is ':' for a missing value,
+ * '?' for anything else; glibc sets optopt to the option's value, or to
+ * 0 for a long option it does not know.
+ */
+static void
+bad_option(char **argv, int c)
+{
+    const struct option *o = NULL;
+    const char *arg;
+    size_t i, len;
+    int matches = 0;
+
+    for (i = 0; longopts[i].name != NULL; i++) {
+        if (optopt != 0 && longopts[i].val == optopt) {
+            o = &longopts[i];
         }
-        buf[i] = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
-            return -1;
+    }
+    if (c == ':' && o != NULL) {
+        usage_error("option '--%s' needs a value", o->name);
+        return;
+    }
+    if (o != NULL) {
+        /* Only a long option can be given a value it does not take. */
+        usage_error("option '--%s' takes no value", o->name);
+        return;
+    }
+    if (optopt != 0) {
+        usage_error("unknown option '-%c'", optopt);
+        return;
+    }
+
+    /* A long option: getopt_long() has already stepped past it. */
+    arg = argv[optind - 1];
+    len = strcspn(arg, "=");
+    for (i = 0; len >= 2 && longopts[i].name != NULL; i++) {
+        if (strncmp(longopts[i].name, arg + 2, len - 2) == 0) {
+            matches++;
         }
-        buf[i] = path[i];
     }
-    if (stat(path, &st) != 0) {
+    if (matches > 1) {
+        usage_error("option '%.*s' is ambiguous", (int)len, arg);
+    } else {
+        usage_error("unknown option '%.*s'", (int)len, arg);
+    }
+}
+
+/* Copies path into out (PATH_MAX bytes), or says why it cannot. */
+static int
+copy_path(char *out, const char *path, const char *what)
+{
+    size_t len = strlen(path);
+
+    if (len == 0) {
+        log_msg("%s: the path is empty", what);
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
+    if (len >= PATH_MAX) {
+        log_msg("%s: the path is too long (%lu bytes, at most %d)", what,
+                (unsigned long)len, PATH_MAX - 1);
         return -1;
     }
+    memcpy(out, path, len + 1);
     return 0;
+}
+
+/* Drops trailing slashes, keeping "/" itself. */
+static void
+strip_slashes(char *path)
+{
+    size_t len = strlen(path);
+
+    while (len > 1 && path[len - 1] == '/') {
+        path[--len] = '\0';
+    }
+}
+
+/*
+ * The folder that holds path (PATH_MAX bytes), without trailing
+ * slashes: "." for a bare name, "/" for a name at the root.
+ */
+static void
+parent_of(const char *path, char *out)
+{
+    size_t len = strlen(path);
+
+    while (len > 1 && path[len - 1] == '/') {
+        len--;
+    }
+    while (len > 0 && path[len - 1] != '/') {
+        len--;
+    }
+    while (len > 1 && path[len - 1] == '/') {
+        len--;
+    }
+    if (len == 0) {
+        strcpy(out, ".");
+        return;
+    }
+    memcpy(out, path, len);
+    out[len] = '\0';
 }
 
 static int
@@ -220,66 +358,88 @@ join(char *out, const char *dir, const char *name)
 {
     int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
 
-    return n < 0 || n >= PATH_MAX ? -1 : 0;
-}
-
-static int
-copy_path(char *out, const char *path)
-{
-    size_t len = strlen(path);
-
-    if (len == 0 || len >= PATH_MAX) {
+    if (n < 0 || n >= PATH_MAX) {
+        log_msg("%s/%s: the path is too long", dir, name);
         return -1;
     }
-    memcpy(out, path, len + 1);
+    return 0;
+}
+
+/* A state folder named by the user: only its last part is ever made. */
+static int
+set_state_dir(struct paths *p, const char *dir, const char *from)
+{
+    if (copy_path(p->state, dir, from) != 0) {
+        return -1;
+    }
+    strip_slashes(p->state);
+    parent_of(p->state, p->state_base);
+    p->state_from = from;
+    p->state_parents = 0;
+    return 0;
+}
+
+/*
+ * The default under $HOME: like any XDG state folder, it is made with
+ * whatever of ~/.local/state is missing too.
+ */
+static int
+set_default_state_dir(struct paths *p, const char *home)
+{
+    int n;
+
+    if (copy_path(p->state_base, home, "HOME") != 0) {
+        return -1;
+    }
+    strip_slashes(p->state_base);
+    n = snprintf(p->state, sizeof(p->state), "%s%s",
+                 strcmp(p->state_base, "/") == 0 ? "" : p->state_base,
+                 DEFAULT_SUBDIR);
+    if (n < 0 || n >= (int)sizeof(p->state)) {
+        log_msg("HOME: the path is too long");
+        return -1;
+    }
+    p->state_from = "the default under $HOME";
+    p->state_parents = 1;
     return 0;
 }
 
 /*
  * Fills in every path not given on the command line from the state
- * folder, which is made only if one of them is needed.
+ * folder. Makes nothing: whether the folder can be made, and is, is
+ * decided once everything else has been checked.
  */
 static int
 resolve_paths(struct paths *p, const char *state_dir, const char *storage,
               const char *key, const char *sock)
 {
-    char dir[PATH_MAX];
     const char *env;
+    int rc;
 
+    memset(p, 0, sizeof(*p));
     if (storage == NULL || key == NULL || sock == NULL) {
         if (state_dir != NULL) {
-            if (copy_path(dir, state_dir) != 0) {
-                log_msg("state folder: bad path");
-                return -1;
-            }
+            rc = set_state_dir(p, state_dir, "--state-dir");
         } else if ((env = getenv("WARDEN_HOME")) != NULL && *env != '\0') {
-            if (copy_path(dir, env) != 0) {
-                log_msg("WARDEN_HOME: bad path");
-                return -1;
-            }
+            rc = set_state_dir(p, env, "WARDEN_HOME");
         } else if ((env = getenv("HOME")) != NULL && *env != '\0') {
-            if (snprintf(dir, sizeof(dir), "%s%s", env, DEFAULT_SUBDIR) >=
-                (int)sizeof(dir)) {
-                log_msg("HOME: path too long");
-                return -1;
-            }
+            rc = set_default_state_dir(p, env);
         } else {
             log_msg("no state folder: give --state-dir, or set "
                     "WARDEN_HOME or HOME");
-            return -1;
+            rc = -1;
         }
-        if (make_dirs(dir) != 0) {
-            log_msg("state folder %s: %s", dir, strerror(errno));
+        if (rc != 0) {
             return -1;
         }
     }
 
-    if ((storage ? copy_path(p->storage, storage)
-                 : join(p->storage, dir, STORAGE_NAME)) != 0 ||
-        (key ? copy_path(p->key, key) : join(p->key, dir, KEY_NAME)) != 0 ||
-        (sock ? copy_path(p->socket, sock)
-              : join(p->socket, dir, SOCKET_NAME)) != 0) {
-        log_msg("a path is empty or too long");
+    if ((storage ? copy_path(p->storage, storage, "--storage")
+                 : join(p->storage, p->state, STORAGE_NAME)) != 0 ||
+        (key ? copy_path(p->key, key, "--key-file")
+             : join(p->key, p->state, KEY_NAME)) != 0 ||
+        (sock ? copy_path(p->socket, sock, "--socket")
+              : join(p->socket, p->state, SOCKET_NAME)) != 0) {
         return -1;
     }
     return 0;
@@ -287,48 +447,41 @@ resolve_paths(struct paths *p, const char *state_dir, const char *storage,
 
 /*
  * Returns 1 to go on, 0 after --help, -1 for a usage error and -2 when
- * the paths cannot be set up.
+ * the paths are unusable. Has no effect on the file system.
  */
 static int
 parse_args(int argc, char **argv, struct paths *p)
 {
-    static const struct option longopts[] = {
-        {"state-dir", required_argument, NULL, 'd'},
-        {"storage", required_argument, NULL, 's'},
-        {"key-file", required_argument, NULL, 'k'},
-        {"socket", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *state_dir = NULL, *storage = NULL, *key = NULL;
     const char *sock = NULL;
     int c;
 
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    /* Errors are reported by bad_option(), not by getopt itself. */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd':
+        case OPT_STATE_DIR:
             state_dir = optarg;
             break;
-        case 's':
+        case OPT_STORAGE:
             storage = optarg;
             break;
-        case 'k':
+        case OPT_KEY_FILE:
             key = optarg;
             break;
-        case 'S':
+        case OPT_SOCKET:
             sock = optarg;
             break;
         case 'h':
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
+            bad_option(argv, c);
             return -1;
         }
     }
     if (optind != argc) {
-        log_msg("unexpected argument '%s'", argv[optind]);
-        usage(stderr);
+        usage_error("unexpected argument '%s'", argv[optind]);
         return -1;
     }
     return resolve_paths(p, state_dir, storage, key, sock) == 0 ? 1 : -2;
@@ -753,21 +906,238 @@ serve(int lfd)
     return 0;
 }
 
+/* Checks before start-up, and the state folder. */
+
+static int
+is_missing(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) != 0 && errno == ENOENT;
+}
+
+/*
+ * Others reaching the state is no reason to stop (the key file, which
+ * is, gets refused on its own), but worth a line.
+ */
+static void
+warn_if_shared(const char *what, const char *path, unsigned long want)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        log_msg("warning: %s %s is accessible to group or others (mode "
+                "%04lo); chmod %lo it",
+                what, path, (unsigned long)(st.st_mode & 07777), want);
+    }
+}
+
+/*
+ * A folder that a new file or folder is to go in: it must exist and be
+ * writable, unless it is the state folder that this start will make.
+ */
+static int
+check_folder(const struct paths *p, const char *dir, const char *what,
+             const char *path)
+{
+    struct stat st;
+
+    if (p->state_missing && strcmp(dir, p->state) == 0) {
+        return 0;
+    }
+    if (stat(dir, &st) != 0) {
+        if (errno == ENOENT) {
+            log_msg("%s %s: folder %s does not exist; make it first, or "
+                    "choose another path",
+                    what, path, dir);
+        } else {
+            log_msg("%s %s: folder %s: %s", what, path, dir, strerror(errno));
+        }
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        log_msg("%s %s: %s is not a folder", what, path, dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        log_msg("%s %s: cannot write in folder %s: %s", what, path, dir,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_parent(const struct paths *p, const char *path, const char *what)
+{
+    char dir[PATH_MAX];
+
+    parent_of(path, dir);
+    return check_folder(p, dir, what, path);
+}
+
+/*
+ * An existing state folder is used as it is; a missing one is made only
+ * at its last part (or, for the default, below $HOME), so what it goes
+ * in must be there already. Sets p->state_missing.
+ */
+static int
+check_state_dir(struct paths *p)
+{
+    struct stat st;
+
+    p->state_missing = 0;
+    if (stat(p->state, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            log_msg("state folder %s (%s) is not a folder", p->state,
+                    p->state_from);
+            return -1;
+        }
+        warn_if_shared("state folder", p->state, 0700);
+        return 0;
+    }
+    if (errno != ENOENT) {
+        log_msg("state folder %s (%s): %s", p->state, p->state_from,
+                strerror(errno));
+        return -1;
+    }
+    if (stat(p->state_base, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (p->state_parents) {
+            log_msg("state folder %s (%s): home folder %s does not exist",
+                    p->state, p->state_from, p->state_base);
+        } else {
+            log_msg("state folder %s (%s): its parent folder %s does not "
+                    "exist; wardend makes only the last folder of the "
+                    "path: make the parent first, or choose another folder",
+                    p->state, p->state_from, p->state_base);
+        }
+        return -1;
+    }
+    if (access(p->state_base, W_OK | X_OK) != 0) {
+        log_msg("state folder %s (%s): cannot write in folder %s: %s", p->state,
+                p->state_from, p->state_base, strerror(errno));
+        return -1;
+    }
+    p->state_missing = 1;
+    return 0;
+}
+
+/*
+ * Everything that can be checked before a folder or file is made, so
+ * that a start bound to fail leaves nothing behind: the state folder,
+ * the socket path (length, folder, no other daemon on it), the files the
+ * companion would be refused, and the folders new files would go in.
+ */
+static int
+check_start(struct paths *p)
+{
+    char err[512];
+
+    if (p->state[0] != '\0' && check_state_dir(p) != 0) {
+        return -1;
+    }
+    if (probe_socket(p->socket) < 0 ||
+        check_parent(p, p->socket, "socket") != 0) {
+        return -1;
+    }
+    if (wemu_platform_check(p->storage, p->key, err, sizeof(err)) != 0) {
+        log_msg("%s", err);
+        return -1;
+    }
+    if (is_missing(p->storage) && check_parent(p, p->storage, "storage") != 0) {
+        return -1;
+    }
+    if (is_missing(p->key) && check_parent(p, p->key, "key file") != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Makes the state folder (0700 under umask 077), noting what it made. */
+static int
+make_state_dir(struct paths *p)
+{
+    char buf[PATH_MAX];
+    struct stat st;
+    size_t len = strlen(p->state);
+    size_t i = p->state_parents ? strlen(p->state_base) : len;
+
+    memcpy(buf, p->state, len + 1);
+    for (; i <= len; i++) {
+        if ((buf[i] != '/' && buf[i] != '\0') || i == 0 || buf[i - 1] == '/') {
+            continue;
+        }
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) == 0) {
+            if (p->state_made == 0) {
+                p->state_made = i;
+            }
+        } else if (errno != EEXIST) {
+            log_msg("state folder %s: cannot make %s: %s", p->state, buf,
+                    strerror(errno));
+            return -1;
+        }
+        buf[i] = p->state[i];
+    }
+    if (stat(p->state, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        log_msg("state folder %s is not a folder", p->state);
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes back the folders this start made, as long as they are empty. */
+static void
+unmake_state_dir(const struct paths *p)
+{
+    char buf[PATH_MAX];
+    size_t len = strlen(p->state);
+
+    if (p->state_made == 0) {
+        return;
+    }
+    memcpy(buf, p->state, len + 1);
+    while (len >= p->state_made) {
+        buf[len] = '\0';
+        if (rmdir(buf) != 0 && errno != ENOENT) {
+            return;
+        }
+        while (len > 0 && buf[len - 1] != '/') {
+            len--;
+        }
+        while (len > 1 && buf[len - 1] == '/') {
+            len--;
+        }
+    }
+}
+
 /* Start-up. */
 
+/*
+ * The companion would not start. For storage it refuses, says what the
+ * user can do: wardend never repairs it, as that would lose the device.
+ */
 static void
-log_init_error(int err, const char *storage)
+log_init_error(int err, const struct paths *p)
 {
     switch (err) {
+    case WC_STORAGE_WRONG_KEY:
+        log_msg("storage %s: %s (key file %s); refusing to start: restore "
+                "the key file that was used with this storage, or move the "
+                "storage away to start a new device",
+                p->storage, wc_strerror(err), p->key);
+        break;
     case WC_STORAGE_CORRUPT:
-        log_msg("storage %s: %s; refusing to start (the file is left as it "
-                "is)",
-                storage, wc_strerror(err));
+        log_msg("storage %s: %s; refusing to start: the file is left as it "
+                "is; move it away to start a new device (its keys and "
+                "certificates are lost)",
+                p->storage, wc_strerror(err));
         break;
     case WC_STORAGE_IO:
     case WC_STORAGE_FULL:
     case WC_STORAGE_FAILED:
-        log_msg("storage %s: %s; refusing to start", storage, wc_strerror(err));
+        log_msg("storage %s: %s; refusing to start", p->storage,
+                wc_strerror(err));
         break;
     default:
         log_msg("the companion cannot start: %s", wc_strerror(err));
@@ -778,10 +1148,11 @@ log_init_error(int err, const char *storage)
 int
 main(int argc, char **argv)
 {
-    struct paths paths;
+    /* Static: five paths of PATH_MAX. */
+    static struct paths paths;
     struct stat bound;
     char err[512];
-    int have_platform = 0, have_companion = 0;
+    int have_platform = 0, have_companion = 0, serving = 0;
     int lfd = -1;
     int rc, status = 1;
     unsigned i;
@@ -793,15 +1164,17 @@ main(int argc, char **argv)
     for (i = 0; i < MAX_CLIENTS; i++) {
         clients[i].fd = -1;
     }
-    /* Every file and socket made from here on is the owner's alone. */
+    /* Every file, folder and socket made from here on is the owner's. */
     umask(077);
     if (setup_signals() != 0) {
         log_msg("signals: %s", strerror(errno));
         goto out;
     }
 
-    /* Refuse early, before storage is touched, if the socket is served. */
-    if (probe_socket(paths.socket) < 0) {
+    if (check_start(&paths) != 0) {
+        goto out;
+    }
+    if (paths.state_missing && make_state_dir(&paths) != 0) {
         goto out;
     }
     if (wemu_platform_open(&platform, paths.storage, paths.key, err,
@@ -814,10 +1187,11 @@ main(int argc, char **argv)
         log_msg("made new storage %s with device key %s", paths.storage,
                 paths.key);
     }
+    warn_if_shared("storage", paths.storage, 0600);
     rc = wc_companion_init(&companion, &platform.plat);
     have_companion = 1;
     if (rc != WC_OK) {
-        log_init_error(rc, paths.storage);
+        log_init_error(rc, &paths);
         goto out;
     }
 
@@ -825,13 +1199,16 @@ main(int argc, char **argv)
     if (lfd < 0) {
         goto out;
     }
+    serving = 1;
     log_msg("serving companion on unix:%s", paths.socket);
     if (serve(lfd) == 0) {
         status = 0;
     }
-    log_msg("shutting down%s", stop_signal == SIGINT    ? " on SIGINT"
-                               : stop_signal == SIGTERM ? " on SIGTERM"
-                                                        : "");
+    if (stop_signal != 0) {
+        log_msg("shutting down on %s", signal_name(stop_signal));
+    } else {
+        log_msg("shutting down");
+    }
 
     for (i = 0; i < MAX_CLIENTS; i++) {
         if (clients[i].fd >= 0) {
@@ -846,6 +1223,10 @@ out:
     }
     if (have_platform) {
         wemu_platform_close(&platform);
+    }
+    if (!serving) {
+        /* A start that failed leaves no empty state folder behind. */
+        unmake_state_dir(&paths);
     }
     return status;
 }

@@ -321,7 +321,7 @@ test_storage_faults_at_power_up(void)
 
     /* Another device key cannot read this storage. */
     mp.device_key[3] ^= 1;
-    CHECK(wc_companion_init(&comp, &mp.plat) == WC_STORAGE_CORRUPT);
+    CHECK(wc_companion_init(&comp, &mp.plat) == WC_STORAGE_WRONG_KEY);
 }
 
 static void

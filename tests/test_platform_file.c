@@ -309,6 +309,63 @@ test_key_without_storage(void)
     wemu_platform_close(&p);
 }
 
+/*
+ * The check a daemon runs before it makes anything: it refuses what open
+ * would refuse, and makes, keeps locked and changes nothing.
+ */
+static void
+test_check(void)
+{
+    struct wemu_platform p;
+    uint8_t junk[1000];
+    char err[512], other[160], other_key[160], tmp[180];
+
+    snprintf(other, sizeof(other), "%s/other.bin", dir);
+    snprintf(other_key, sizeof(other_key), "%s/other.key", dir);
+    snprintf(tmp, sizeof(tmp), "%s.new", other);
+
+    /* A good pair passes, and the check let go of its lock. */
+    CHECK(wemu_platform_check(storage, key, err, sizeof(err)) == 0);
+    CHECK(err[0] == '\0');
+    if (!NEED(wemu_platform_open(&p, storage, key, err, sizeof(err)) == 0)) {
+        fprintf(stderr, "  open: %s\n", err);
+        return;
+    }
+    CHECK(wemu_platform_check(storage, key, err, sizeof(err)) == -1);
+    CHECK(strstr(err, "in use") != NULL);
+    CHECK(strstr(err, storage) != NULL);
+    wemu_platform_close(&p);
+
+    /* Nothing there: open would make both, the check makes neither. */
+    CHECK(wemu_platform_check(other, other_key, err, sizeof(err)) == 0);
+    CHECK(err[0] == '\0');
+    CHECK(!exists(other));
+    CHECK(!exists(tmp));
+    CHECK(!exists(other_key));
+
+    /* A key alone that open would refuse for new storage. */
+    memset(junk, 0x33, sizeof(junk));
+    CHECK(write_file(other_key, junk, WC_DEVICE_KEY_LEN, 0644) == 0);
+    CHECK(chmod(other_key, 0644) == 0);
+    CHECK(wemu_platform_check(other, other_key, err, sizeof(err)) == -1);
+    CHECK(strstr(err, "0644") != NULL);
+    CHECK(!exists(other));
+    CHECK(unlink(other_key) == 0);
+
+    /* Storage without its key, and storage of the wrong size. */
+    CHECK(wemu_platform_check(storage, other_key, err, sizeof(err)) == -1);
+    CHECK(strstr(err, "missing but storage") != NULL);
+    CHECK(!exists(other_key));
+    CHECK(write_file(other, junk, sizeof(junk), 0600) == 0);
+    CHECK(wemu_platform_check(other, key, err, sizeof(err)) == -1);
+    CHECK(strstr(err, "1000 bytes, expected 65536") != NULL);
+    CHECK(unlink(other) == 0);
+
+    /* The pair is still good to open. */
+    CHECK(wemu_platform_open(&p, storage, key, err, sizeof(err)) == 0);
+    wemu_platform_close(&p);
+}
+
 static void
 test_errors(void)
 {
@@ -351,6 +408,7 @@ main(void)
     test_key_missing();
     test_wrong_size();
     test_key_without_storage();
+    test_check();
     test_errors();
 
     remove_all();

@@ -41,6 +41,7 @@ static char sock_path[96];
 static char storage_path[128];
 static char key_path[128];
 static char log_path[128];
+static char home_path[128];
 
 static pid_t daemons[MAX_DAEMONS];
 
@@ -145,6 +146,17 @@ static int
 log_has(const char *needle)
 {
     return strstr(log_text(), needle) != NULL;
+}
+
+/* Empties the log, for checks on what one run wrote. */
+static void
+clear_log(void)
+{
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+    if (fd >= 0) {
+        close(fd);
+    }
 }
 
 /* Waits for a line to show up in the log. */
@@ -953,6 +965,9 @@ case_file_modes(void)
     const char *args[] = {NULL};
     pid_t pid;
 
+    /* Only the last folder is made: its parent must be there. */
+    in_dir(home, sizeof(home), "home");
+    CHECK(mkdir(home, 0755) == 0);
     in_dir(home, sizeof(home), "home/state");
     snprintf(sock, sizeof(sock), "%s/wardend.sock", home);
     snprintf(key, sizeof(key), "%s/device-key", home);
@@ -1006,15 +1021,16 @@ case_corrupt_storage(void)
     }
 
     CHECK(run_to_exit(args) == 1);
-    CHECK(log_has("storage is corrupted"));
-    CHECK(log_has("refusing to start (the file is left as it is)"));
+    CHECK(log_has("storage is corrupted; refusing to start"));
+    CHECK(log_has("the file is left as it is; move it away to start a new "
+                  "device (its keys and certificates are lost)"));
     CHECK(read_file(storage_path, after, sizeof(after), &len) == 0);
     CHECK(len == STORE_SIZE);
     CHECK(memcmp(before, after, STORE_SIZE) == 0);
     CHECK(!exists(sock_path));
 }
 
-/* Storage with another device's key reads as corrupted, and stays. */
+/* Storage with another device's key is told apart, and stays. */
 static void
 case_wrong_key(void)
 {
@@ -1034,7 +1050,10 @@ case_wrong_key(void)
     CHECK(write_file(key_path, key, sizeof(key)) == 0);
 
     CHECK(run_to_exit(args) == 1);
-    CHECK(log_has("does not match the device key"));
+    CHECK(log_has("storage was written under another device key"));
+    CHECK(log_has("restore the key file that was used with this storage, "
+                  "or move the storage away to start a new device"));
+    CHECK(!log_has("storage is corrupted"));
     CHECK(read_file(storage_path, after, sizeof(after), &len) == 0);
     CHECK(memcmp(before, after, STORE_SIZE) == 0);
 }
@@ -1173,6 +1192,7 @@ static void
 case_command_line(void)
 {
     const char *help[] = {"--help", NULL};
+    const char *short_help[] = {"-h", NULL};
     const char *bad[] = {"--no-such-option", NULL};
     const char *extra[] = {"--state-dir", dir, "stray", NULL};
     const char *long_sock[] = {
@@ -1183,11 +1203,284 @@ case_command_line(void)
 
     CHECK(run_to_exit(help) == 0);
     CHECK(log_has("usage: wardend"));
+    clear_log();
+    CHECK(run_to_exit(short_help) == 0);
+    CHECK(log_has("usage: wardend"));
+    CHECK(log_has("-h, --help"));
+    clear_log();
     CHECK(run_to_exit(bad) == 2);
+    CHECK(!log_has("usage:"));
+    CHECK(log_has("Try 'wardend --help'."));
     CHECK(run_to_exit(extra) == 2);
     CHECK(log_has("unexpected argument 'stray'"));
     CHECK(run_to_exit(long_sock) == 1);
     CHECK(log_has("is too long"));
+}
+
+/* Cases: the command line and start-up. */
+
+/* A mistake gets one line and a pointer to the help, and exit 2. */
+static void
+case_bad_options(void)
+{
+    static const struct {
+        const char *arg;
+        const char *line;
+    } bad[] = {
+        {"--no-such-option", "unknown option '--no-such-option'"},
+        {"--no-such=1", "unknown option '--no-such'"},
+        {"-x", "unknown option '-x'"},
+        {"--s", "option '--s' is ambiguous"},
+        {"--state-dir", "option '--state-dir' needs a value"},
+        {"--help=yes", "option '--help' takes no value"},
+        {"stray", "unexpected argument 'stray'"},
+    };
+    char want[256];
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *args[] = {bad[i].arg, NULL};
+
+        clear_log();
+        CHECK(run_to_exit(args) == 2);
+        snprintf(want, sizeof(want), "wardend: %s\nTry 'wardend --help'.\n",
+                 bad[i].line);
+        if (!NEED(strcmp(log_text(), want) == 0)) {
+            fprintf(stderr, "  for '%s' got:\n%s", bad[i].arg, log_text());
+        }
+    }
+}
+
+/* A hang-up stops the daemon as SIGTERM does, socket removed. */
+static void
+case_sighup(void)
+{
+    pid_t pid;
+    int fd;
+
+    if (!NEED((pid = start_default()) > 0) ||
+        !NEED((fd = sock_connect(sock_path)) >= 0)) {
+        return;
+    }
+    CHECK(get_info(fd, 0) == WD_STATUS_OK);
+    CHECK(stop(pid, SIGHUP) == 0);
+    CHECK(!exists(sock_path));
+    CHECK(log_has("shutting down on SIGHUP"));
+    CHECK(log_has("session 2 closed: 1 requests, 0 errors"));
+    CHECK(wait_closed(fd));
+    close(fd);
+}
+
+/*
+ * A missing state folder is made at its last part only, owner-only; the
+ * default one under $HOME with whatever of ~/.local/state is missing.
+ */
+static void
+case_state_dir(void)
+{
+    char deep[128], deep_top[128], made[128], sock[256];
+    char home[128], local[160], state[192];
+    const char *deep_args[] = {"--state-dir", deep, NULL};
+    const char *made_args[] = {"--state-dir", made, NULL};
+    const char *no_args[] = {NULL};
+    pid_t pid;
+
+    in_dir(deep, sizeof(deep), "no/such/state");
+    in_dir(deep_top, sizeof(deep_top), "no");
+    CHECK(run_to_exit(deep_args) == 1);
+    CHECK(log_has("/no/such does not exist; wardend makes only the last "
+                  "folder"));
+    CHECK(!exists(deep_top));
+
+    /* The last part only, trailing slash and all. */
+    in_dir(made, sizeof(made), "made/");
+    in_dir(sock, sizeof(sock), "made/wardend.sock");
+    pid = spawn(made_args);
+    if (NEED(pid > 0 && wait_ready(pid, sock) == 0)) {
+        CHECK(S_ISDIR(mode_of(made)));
+        CHECK((mode_of(made) & 07777) == 0700);
+        CHECK(stop(pid, SIGTERM) == 0);
+    }
+
+    /* The default, each folder made 0700. */
+    in_dir(home, sizeof(home), "h");
+    CHECK(mkdir(home, 0755) == 0);
+    snprintf(local, sizeof(local), "%s/.local", home);
+    snprintf(state, sizeof(state), "%s/.local/state/warden", home);
+    snprintf(sock, sizeof(sock), "%s/wardend.sock", state);
+    setenv("HOME", home, 1);
+    pid = spawn(no_args);
+    if (NEED(pid > 0 && wait_ready(pid, sock) == 0)) {
+        CHECK((mode_of(local) & 07777) == 0700);
+        CHECK((mode_of(state) & 07777) == 0700);
+        CHECK(stop(pid, SIGTERM) == 0);
+    }
+    CHECK((mode_of(home) & 07777) == 0755);
+
+    /* A home folder that is not there is not made either. */
+    in_dir(home, sizeof(home), "gone");
+    setenv("HOME", home, 1);
+    CHECK(run_to_exit(no_args) == 1);
+    CHECK(log_has("home folder"));
+    CHECK(!exists(home));
+}
+
+/*
+ * A start bound to fail makes nothing first: no state folder, storage or
+ * key when the socket cannot be served or the storage is in use, and no
+ * default state folder for a run whose storage folder is missing.
+ */
+static void
+case_checks_first(void)
+{
+    char state[128], nowhere[128], far_storage[128], home[128], local[160];
+    char ro[128], ro_sock[160];
+    const char *bad_sock[] = {"--socket", nowhere, "--state-dir", state, NULL};
+    const char *bad_sock_here[] = {"--socket", nowhere, "--state-dir", dir,
+                                   NULL};
+    const char *long_sock[] = {
+        "--state-dir", state, "--socket",
+        "/tmp/a-socket-path-that-is-far-too-long-for-sun-path-"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        NULL};
+    const char *in_use[] = {"--state-dir", state,    "--storage", storage_path,
+                            "--key-file",  key_path, NULL};
+    const char *storage_only[] = {"--storage", far_storage, NULL};
+    const char *ro_args[] = {"--socket", ro_sock, "--state-dir", state, NULL};
+    pid_t pid;
+
+    in_dir(state, sizeof(state), "state");
+    in_dir(nowhere, sizeof(nowhere), "nowhere/x.sock");
+    CHECK(run_to_exit(bad_sock) == 1);
+    CHECK(log_has("/nowhere does not exist"));
+    CHECK(!exists(state));
+
+    CHECK(run_to_exit(bad_sock_here) == 1);
+    CHECK(!exists(storage_path));
+    CHECK(!exists(key_path));
+
+    CHECK(run_to_exit(long_sock) == 1);
+    CHECK(log_has("is too long"));
+    CHECK(!exists(state));
+
+    /* Storage held by a running daemon is found before the folder. */
+    if (NEED((pid = start_default()) > 0)) {
+        CHECK(run_to_exit(in_use) == 1);
+        CHECK(log_has("is in use by another process"));
+        CHECK(!exists(state));
+        CHECK(stop(pid, SIGTERM) == 0);
+    }
+
+    /* --storage alone: key and socket would go in the default folder. */
+    in_dir(home, sizeof(home), "h");
+    CHECK(mkdir(home, 0700) == 0);
+    snprintf(local, sizeof(local), "%s/.local", home);
+    in_dir(far_storage, sizeof(far_storage), "nowhere/storage.bin");
+    setenv("HOME", home, 1);
+    CHECK(run_to_exit(storage_only) == 1);
+    CHECK(log_has("storage.bin: folder"));
+    CHECK(!exists(local));
+
+    /* A socket folder it may not write in (root may write anywhere). */
+    if (geteuid() != 0) {
+        in_dir(ro, sizeof(ro), "ro");
+        snprintf(ro_sock, sizeof(ro_sock), "%s/x.sock", ro);
+        CHECK(mkdir(ro, 0500) == 0);
+        CHECK(run_to_exit(ro_args) == 1);
+        CHECK(log_has("cannot write in folder"));
+        CHECK(!exists(state));
+        CHECK(chmod(ro, 0700) == 0);
+    }
+}
+
+/*
+ * What only the companion can find, storage that is corrupted, fails the
+ * start after the state folder was made: the folders it made, still
+ * empty, are taken back.
+ */
+static void
+case_undo_state_dir(void)
+{
+    static uint8_t image[STORE_SIZE];
+    char state[128], home[128], local[160];
+    const char *named[] = {"--state-dir", state,    "--storage", storage_path,
+                           "--key-file",  key_path, NULL};
+    const char *by_default[] = {"--storage", storage_path, "--key-file",
+                                key_path, NULL};
+    pid_t pid;
+
+    if (!NEED((pid = start_default()) > 0)) {
+        return;
+    }
+    CHECK(stop(pid, SIGTERM) == 0);
+    if (!NEED(corrupt_storage(image) == 0)) {
+        return;
+    }
+
+    in_dir(state, sizeof(state), "state");
+    CHECK(run_to_exit(named) == 1);
+    CHECK(log_has("storage is corrupted"));
+    CHECK(!exists(state));
+
+    in_dir(home, sizeof(home), "h");
+    CHECK(mkdir(home, 0700) == 0);
+    snprintf(local, sizeof(local), "%s/.local", home);
+    setenv("HOME", home, 1);
+    clear_log();
+    CHECK(run_to_exit(by_default) == 1);
+    CHECK(log_has("storage is corrupted"));
+    CHECK(!exists(local));
+    CHECK(exists(home));
+}
+
+/* Counts the lines of the log that hold needle. */
+static int
+log_count(const char *needle)
+{
+    const char *p = log_text();
+    int n = 0;
+
+    while ((p = strstr(p, needle)) != NULL) {
+        n++;
+        p += strlen(needle);
+    }
+    return n;
+}
+
+/* Group or others reaching the state: one warning each, no refusal. */
+static void
+case_perm_warnings(void)
+{
+    char want[256];
+    pid_t pid;
+
+    CHECK(chmod(dir, 0750) == 0);
+    if (!NEED((pid = start_default()) > 0)) {
+        return;
+    }
+    snprintf(want, sizeof(want),
+             "wardend: warning: state folder %s is accessible to group or "
+             "others (mode 0750); chmod 700 it\n",
+             dir);
+    CHECK(log_has(want));
+    CHECK(log_count("warning:") == 1);
+    CHECK(fresh_client_works());
+    CHECK(stop(pid, SIGTERM) == 0);
+
+    CHECK(chmod(dir, 0700) == 0);
+    CHECK(chmod(storage_path, 0604) == 0);
+    clear_log();
+    if (!NEED((pid = start_default()) > 0)) {
+        return;
+    }
+    snprintf(want, sizeof(want),
+             "wardend: warning: storage %s is accessible to group or others "
+             "(mode 0604); chmod 600 it\n",
+             storage_path);
+    CHECK(log_has(want));
+    CHECK(log_count("warning:") == 1);
+    CHECK(fresh_client_works());
+    CHECK(stop(pid, SIGTERM) == 0);
 }
 
 /* The table ctest reads its test list from: keep one case per line. */
@@ -1220,6 +1513,12 @@ static const struct test_case cases[] = {
     {"second_daemon", case_second_daemon},
     {"stale_socket", case_stale_socket},
     {"command_line", case_command_line},
+    {"bad_options", case_bad_options},
+    {"sighup", case_sighup},
+    {"state_dir", case_state_dir},
+    {"checks_first", case_checks_first},
+    {"undo_state_dir", case_undo_state_dir},
+    {"perm_warnings", case_perm_warnings},
 };
 
 /* Removes the test folder and everything in it (two levels at most). */
@@ -1291,6 +1590,9 @@ main(int argc, char **argv)
     in_dir(key_path, sizeof(key_path), "device-key");
     in_dir(log_path, sizeof(log_path), "wardend.log");
     unsetenv("WARDEN_HOME");
+    /* A case that falls back on the default must not touch the real one. */
+    in_dir(home_path, sizeof(home_path), "no-home");
+    setenv("HOME", home_path, 1);
     signal(SIGPIPE, SIG_IGN);
 
     tc->run();
