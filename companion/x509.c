@@ -20,6 +20,8 @@ static const uint8_t oid_eku_server[] = {0x2b, 0x06, 0x01, 0x05,
 static const uint8_t oid_eku_client[] = {0x2b, 0x06, 0x01, 0x05,
                                          0x05, 0x07, 0x03, 0x02};
 static const uint8_t oid_eku_any[] = {0x55, 0x1d, 0x25, 0x00};
+static const uint8_t oid_aia[] = {0x2b, 0x06, 0x01, 0x05,
+                                  0x05, 0x07, 0x01, 0x01};
 
 struct sig_oid {
     uint8_t len;
@@ -389,12 +391,42 @@ parse_authority_key_id(struct wc_x509 *c, const struct wc_der_elem *v)
     if (wc_der_optional(&seq, WC_DER_CONTEXT(0), &id)) {
         c->authority_key_id = id.val;
         c->authority_key_id_len = id.len;
+        c->aki_has_key_id = 1;
     }
-    /* authorityCertIssuer [1] and serial [2] are allowed, not used. */
+    /* authorityCertIssuer [1] and serial [2]: the profile decides. */
+    if (wc_der_optional(&seq, WC_DER_CONTEXT_CONS(1), &id)) {
+        c->aki_has_issuer = 1;
+    }
+    if (wc_der_optional(&seq, WC_DER_CONTEXT(2), &id)) {
+        c->aki_has_issuer = 1;
+    }
+    return wc_der_finish(&seq) != 0 || wc_der_finish(&d) != 0 ? -1 : 0;
+}
+
+/*
+ * AuthorityInfoAccessSyntax (RFC 5280 4.2.2.1): one or more
+ * (OID, GeneralName) pairs. Not used, but malformed is malformed.
+ */
+static int
+check_aia(const struct wc_der_elem *v)
+{
+    struct wc_der d, seq, desc;
+    struct wc_der_elem e;
+
+    wc_der_init(&d, v->val, v->len);
+    wc_der_enter(&d, WC_DER_SEQUENCE, &seq);
+    if (wc_der_finish(&d) != 0 || !wc_der_more(&seq)) {
+        return -1;
+    }
     while (wc_der_more(&seq)) {
-        wc_der_next(&seq, &id);
+        wc_der_enter(&seq, WC_DER_SEQUENCE, &desc);
+        wc_der_expect(&desc, WC_DER_OID, &e);
+        wc_der_next(&desc, &e);
+        if (wc_der_finish(&desc) != 0) {
+            return -1;
+        }
     }
-    return seq.err || wc_der_finish(&d) != 0 ? -1 : 0;
+    return seq.err;
 }
 
 static int
@@ -406,7 +438,11 @@ parse_extension(struct wc_x509 *c, const struct wc_der_elem *oid,
     struct wc_der d;
     struct wc_der_elem id;
 
-    /* Extensions outside id-ce (2.5.29) are not ours to judge. */
+    if (wc_der_oid_is(oid, oid_aia, sizeof(oid_aia))) {
+        c->unknown_critical |= critical;
+        return check_aia(value);
+    }
+    /* Other extensions outside id-ce (2.5.29) are not ours to judge. */
     if (oid->len != 3 || oid->val[0] != 0x55 || oid->val[1] != 0x1d) {
         c->unknown_critical |= critical;
         return 0;
@@ -453,6 +489,9 @@ parse_extension(struct wc_x509 *c, const struct wc_der_elem *oid,
         return -1;
     }
     c->extensions |= bit;
+    if (critical) {
+        c->critical |= bit;
+    }
     return 0;
 }
 

@@ -83,6 +83,9 @@ struct wc_x509 {
     size_t sig_len;
 
     unsigned extensions; /* WC_EXT_* present */
+    unsigned critical;   /* WC_EXT_* marked critical */
+    int aki_has_key_id;  /* keyIdentifier present in the AKI */
+    int aki_has_issuer;  /* authorityCertIssuer or serial present */
     int unknown_critical; /* a critical extension we do not understand */
     int is_ca;
     int path_len; /* -1 when absent */

@@ -14,3 +14,26 @@ foreach(name store dispatch provision x509)
     warden_strict)
   add_test(NAME ${name} COMMAND test_${name})
 endforeach()
+
+# x509-limbo conformance of the chain validator: every case in the shared
+# test data through companion/verify.c, against tests/limbo-known.txt.
+find_library(JANSSON_LIBRARY jansson)
+find_path(JANSSON_INCLUDE_DIR jansson.h)
+if(NOT JANSSON_LIBRARY OR NOT JANSSON_INCLUDE_DIR)
+  message(FATAL_ERROR "jansson not found: apt-get install libjansson-dev")
+endif()
+set(WARDEN_TESTDATA ${CMAKE_SOURCE_DIR}/../shared/testdata CACHE PATH
+  "Public test vectors (x509-limbo, Wycheproof)")
+add_executable(limbo limbo.c)
+target_include_directories(limbo PRIVATE ${JANSSON_INCLUDE_DIR})
+target_link_libraries(limbo PRIVATE wc_firmware ${JANSSON_LIBRARY}
+  warden_strict)
+if(EXISTS ${WARDEN_TESTDATA}/x509-limbo/limbo-server-shared.json)
+  add_test(NAME x509_limbo
+    COMMAND limbo ${WARDEN_TESTDATA}/x509-limbo/limbo-server-shared.json
+      --known ${CMAKE_CURRENT_SOURCE_DIR}/limbo-known.txt)
+  set_tests_properties(x509_limbo PROPERTIES TIMEOUT 900)
+else()
+  message(WARNING "x509-limbo data not in ${WARDEN_TESTDATA}: "
+    "set WARDEN_TESTDATA to run the conformance test")
+endif()
