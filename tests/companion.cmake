@@ -1,5 +1,5 @@
 # Companion firmware and bus protocol unit tests.
-foreach(name frame rng)
+foreach(name frame rng tls13_schedule)
   add_executable(test_${name} test_${name}.c)
   target_link_libraries(test_${name} PRIVATE wc_firmware wt_support
     warden_strict)
