@@ -8,7 +8,7 @@ endforeach()
 
 # Store and dispatcher run on the RAM platform (tests/support/memplat.c),
 # whose write budget simulates a power cut after any byte.
-foreach(name store dispatch provision x509)
+foreach(name store dispatch ecdhe provision x509)
   add_executable(test_${name} test_${name}.c)
   target_link_libraries(test_${name} PRIVATE wt_inproc wt_support
     warden_strict)
@@ -36,4 +36,14 @@ if(EXISTS ${WARDEN_TESTDATA}/x509-limbo/limbo-server-shared.json)
 else()
   message(WARNING "x509-limbo data not in ${WARDEN_TESTDATA}: "
     "set WARDEN_TESTDATA to run the conformance test")
+endif()
+
+# Wycheproof vectors through the companion's ECDH and ECDSA entry points.
+add_executable(wycheproof wycheproof.c)
+target_include_directories(wycheproof PRIVATE ${JANSSON_INCLUDE_DIR})
+target_link_libraries(wycheproof PRIVATE wc_firmware ${JANSSON_LIBRARY}
+  warden_strict)
+if(EXISTS ${WARDEN_TESTDATA}/wycheproof)
+  add_test(NAME wycheproof COMMAND wycheproof ${WARDEN_TESTDATA}/wycheproof)
+  set_tests_properties(wycheproof PROPERTIES TIMEOUT 600)
 endif()
