@@ -319,6 +319,43 @@ end(struct warden_dev *dev, int rc)
     return rc;
 }
 
+/* The helpers above, for the calls in the library's other files. */
+int
+warden_dev_begin(struct warden_dev *dev)
+{
+    if (dev == NULL) {
+        return WARDEN_ERR_ARGUMENT;
+    }
+    return begin(dev);
+}
+
+int
+warden_dev_call(struct warden_dev *dev, uint8_t command, const uint8_t *req,
+                size_t req_len, uint8_t *resp, size_t cap, size_t *resp_len,
+                int overflow_err)
+{
+    return call(dev, command, req, req_len, resp, cap, resp_len,
+                overflow_err);
+}
+
+int
+warden_dev_end(struct warden_dev *dev, int rc)
+{
+    return end(dev, rc);
+}
+
+int
+warden_dev_lost(struct warden_dev *dev, const char *fmt, ...)
+{
+    va_list ap;
+
+    dev->failed = 1;
+    va_start(ap, fmt);
+    warden_dev_vfail(dev, WARDEN_ERR_PROTOCOL, fmt, ap);
+    va_end(ap);
+    return WARDEN_ERR_PROTOCOL;
+}
+
 static void
 reset(struct warden_dev *dev)
 {

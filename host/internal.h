@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "warden.h"
 
@@ -27,6 +28,31 @@ int warden_dev_fail(struct warden_dev *dev, int err, const char *fmt, ...)
     WARDEN_PRINTF(3, 4);
 int warden_dev_vfail(struct warden_dev *dev, int err, const char *fmt,
                      va_list ap) WARDEN_PRINTF(3, 0);
+
+/*
+ * The bus driver of device.c, for the calls in other files:
+ *
+ *   rc = warden_dev_begin(dev);        checks dev is open, clears errors
+ *   rc = warden_dev_call(dev, ...);    one command, chunked both ways
+ *   return warden_dev_end(dev, rc);    wipes the frame buffer
+ *
+ * warden_dev_call() reads a response longer than cap to its end, so the
+ * stream stays in step, and then fails with overflow_err: use
+ * WARDEN_ERR_PROTOCOL when the layout fixes the length, and
+ * WARDEN_ERR_ARGUMENT when the caller's buffer was too small.
+ */
+int warden_dev_begin(struct warden_dev *dev);
+int warden_dev_call(struct warden_dev *dev, uint8_t command, const uint8_t *req,
+                    size_t req_len, uint8_t *resp, size_t cap, size_t *resp_len,
+                    int overflow_err);
+int warden_dev_end(struct warden_dev *dev, int rc);
+
+/*
+ * Records a response that breaks the protocol: the device is failed
+ * (only warden_close() is left) and WARDEN_ERR_PROTOCOL returned.
+ */
+int warden_dev_lost(struct warden_dev *dev, const char *fmt, ...)
+    WARDEN_PRINTF(2, 3);
 
 /* Forgets the last error: warden_error() becomes "". */
 void warden_dev_clear(struct warden_dev *dev);

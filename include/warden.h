@@ -119,6 +119,153 @@ int warden_echo(struct warden_dev *dev, const void *in, size_t len,
                 void *out, size_t cap, size_t *out_len);
 
 /*
+ * Provisioning (docs/protocol.md, section 5). The numbers below are the
+ * protocol's own; host/provision.c checks that they agree.
+ *
+ * Key pairs are generated inside the companion and never leave it: these
+ * calls only ever see public keys. Every call that changes the companion
+ * is refused with WARDEN_ERR_COMPANION and status NOT_ALLOWED (0x14) once
+ * it is locked, and leaves its storage as it was on any refusal.
+ */
+
+/* Key pair slots. */
+#define WARDEN_KEY_DEVICE 1      /* signs TLS CertificateVerify */
+#define WARDEN_KEY_ATTESTATION 2 /* proves the companion is genuine */
+
+/* Curves, by their TLS NamedGroup numbers. */
+#define WARDEN_CURVE_P256 23
+#define WARDEN_CURVE_P384 24
+
+/* Certificate kinds. */
+#define WARDEN_CERT_DEVICE 1      /* index 0 leaf, 1..3 intermediates */
+#define WARDEN_CERT_ATTESTATION 2 /* index 0 only */
+#define WARDEN_CERT_ROOT 3        /* index 0..7 */
+#define WARDEN_CHAIN_MAX 4        /* certificates in the device chain */
+#define WARDEN_ROOTS_MAX 8
+#define WARDEN_CERT_MAX 2048 /* bytes of DER the companion keeps per cert */
+
+/* Public keys that authorise things (warden_pubkey_install). */
+#define WARDEN_PUBKEY_ADMIN 1
+#define WARDEN_PUBKEY_FIRMWARE 2
+
+#define WARDEN_SERIAL_MAX 32
+#define WARDEN_SUBJECT_MAX 512 /* bytes of subject Name DER in a CSR */
+#define WARDEN_POINT_MAX 97    /* uncompressed P-384 point */
+#define WARDEN_NAME_MAX 2048   /* bytes of Name DER in a certificate */
+
+/* A public key read from the companion. */
+struct warden_pubkey {
+    unsigned curve;                  /* WARDEN_CURVE_* */
+    size_t point_len;                /* 65 for P-256, 97 for P-384 */
+    uint8_t point[WARDEN_POINT_MAX]; /* uncompressed SEC1: 04 || X || Y */
+};
+
+/* What the companion holds. A curve of 0 means no such key. */
+struct warden_inventory {
+    unsigned device_key;      /* curve */
+    unsigned attestation_key; /* curve */
+    unsigned device_chain;    /* certificates, 0..WARDEN_CHAIN_MAX */
+    int attestation_cert;     /* 1 if installed */
+    unsigned roots;           /* bit i set: root slot i in use */
+    unsigned admin_key;       /* curve */
+    unsigned firmware_key;    /* curve */
+    int serial;               /* 1 if set */
+};
+
+/* Public key types in struct warden_cert_info. */
+#define WARDEN_CERT_KEY_OTHER 0 /* a key the companion does not use */
+#define WARDEN_CERT_KEY_EC_P256 1
+#define WARDEN_CERT_KEY_EC_P384 2
+#define WARDEN_CERT_KEY_RSA 3
+
+/*
+ * The companion's reading of an installed certificate. Names are DER
+ * (the X.509 Name SEQUENCE, tag and length included).
+ */
+struct warden_cert_info {
+    int64_t not_before; /* seconds since 1970-01-01T00:00:00Z */
+    int64_t not_after;
+    uint8_t sha256[32]; /* of the certificate's DER */
+    unsigned key_type;  /* WARDEN_CERT_KEY_* */
+    unsigned key_bits;
+    int is_ca;
+    size_t subject_len;
+    uint8_t subject[WARDEN_NAME_MAX];
+    size_t issuer_len;
+    uint8_t issuer[WARDEN_NAME_MAX];
+};
+
+/* Lists the keys, certificates and identity the companion holds. */
+int warden_inventory(struct warden_dev *dev, struct warden_inventory *inv);
+
+/*
+ * Generates a key pair in slot (WARDEN_KEY_*) on curve (WARDEN_CURVE_*)
+ * and returns its public key. Replaces the slot's key pair, and drops the
+ * certificates that were issued for the old one.
+ */
+int warden_key_generate(struct warden_dev *dev, unsigned slot, unsigned curve,
+                        struct warden_pubkey *pub);
+
+/* Reads the public key of slot; status NOT_FOUND if it has none. */
+int warden_key_public(struct warden_dev *dev, unsigned slot,
+                      struct warden_pubkey *pub);
+
+/*
+ * Has the key pair in slot sign a PKCS#10 request for subject (the DER
+ * of an X.509 Name, at most WARDEN_SUBJECT_MAX bytes). The request's DER
+ * goes to out (capacity cap), its length to *out_len.
+ */
+int warden_csr_create(struct warden_dev *dev, unsigned slot,
+                      const uint8_t *subject, size_t subject_len, uint8_t *out,
+                      size_t cap, size_t *out_len);
+
+/*
+ * Installs certificate DER as entry index of kind (WARDEN_CERT_DEVICE
+ * or WARDEN_CERT_ATTESTATION). Device index 0 is the leaf: its key must
+ * be the device key, and it replaces the whole chain. Index i > 0 must be
+ * the issuer of index i - 1 and drops any later entries.
+ */
+int warden_cert_install(struct warden_dev *dev, unsigned kind, unsigned index,
+                        const uint8_t *der, size_t len);
+
+/*
+ * Adds a root certificate to the trust store; *slot (may be NULL) gets
+ * its slot. A root already there keeps its slot and changes nothing.
+ */
+int warden_root_add(struct warden_dev *dev, const uint8_t *der, size_t len,
+                    unsigned *slot);
+
+/*
+ * Installs the administrator's or the firmware-signing public key
+ * (target WARDEN_PUBKEY_*), as a DER SubjectPublicKeyInfo of an EC
+ * P-256 or P-384 key.
+ */
+int warden_pubkey_install(struct warden_dev *dev, unsigned target,
+                          const uint8_t *spki, size_t len);
+
+/*
+ * Sets the serial number: 1 to WARDEN_SERIAL_MAX printable ASCII
+ * characters without spaces (0x21-0x7e). Anything else is refused with
+ * WARDEN_ERR_ARGUMENT before it is sent.
+ */
+int warden_serial_set(struct warden_dev *dev, const char *serial);
+
+/*
+ * Ends manufacturing for good. Status INCOMPLETE unless the device and
+ * attestation keys and certificates, a root, both public keys and the
+ * serial number are in place; warden_inventory() tells which is not.
+ */
+int warden_lock(struct warden_dev *dev);
+
+/* Describes certificate index of kind (WARDEN_CERT_*). */
+int warden_cert_info(struct warden_dev *dev, unsigned kind, unsigned index,
+                     struct warden_cert_info *info);
+
+/* Reads certificate index of kind as DER into out (capacity cap). */
+int warden_cert_read(struct warden_dev *dev, unsigned kind, unsigned index,
+                     uint8_t *out, size_t cap, size_t *out_len);
+
+/*
  * Sends one command and collects its whole response, with chunking both
  * ways. The building block of the calls above, for tools and tests.
  */

@@ -60,7 +60,13 @@
     X(SERIAL_SET, 0x16, "set the device serial number")                     \
     X(LOCK, 0x17, "end manufacturing: provisioning is closed for good")     \
     X(CERT_INFO, 0x18, "describe an installed certificate")                 \
-    X(CERT_READ, 0x19, "read an installed certificate")
+    X(CERT_READ, 0x19, "read an installed certificate")                     \
+    X(TLS_OPEN, 0x30, "start a TLS client session: get its ClientHello")    \
+    X(TLS_RECEIVE, 0x31, "hand over a handshake message from the server")   \
+    X(TLS_FLIGHT, 0x32, "read the client's final handshake flight")         \
+    X(TLS_KEY_UPDATE, 0x33, "next application traffic key of a direction")  \
+    X(TLS_STATUS, 0x34, "what a session decided, and why it failed")        \
+    X(TLS_CLOSE, 0x35, "end a session and wipe its slot")
 
 enum wd_command {
 #define WD_X(name, code, summary) WD_CMD_##name = code,
@@ -93,6 +99,9 @@ enum wd_command {
     X(BAD_KEY, 0x1a, "malformed or unsupported public key")                 \
     X(RECORD_TOO_LARGE, 0x1b, "too large for its record")                   \
     X(NOT_ISSUER, 0x1c, "certificate is not the issuer of the one before it") \
+    X(TLS_FAILED, 0x20, "TLS handshake refused (TLS_STATUS says why)")      \
+    X(NO_SESSION, 0x21, "no such TLS session")                              \
+    X(POLICY, 0x22, "outside the companion's policy")                       \
     X(RNG_FAILURE, 0x30, "random generator failed its health test")         \
     X(STORAGE_FAILURE, 0x31, "storage failure")                             \
     X(INTERNAL, 0x3f, "internal error")
@@ -183,6 +192,45 @@ enum wd_lifecycle {
 #define WD_CINFO_IS_CA 51        /* u8 */
 #define WD_CINFO_SUBJECT_LEN 52  /* u16, then subject Name DER */
 #define WD_CINFO_FIXED_LEN 54    /* then u16 issuer length, issuer DER */
+
+/*
+ * TLS sessions (docs/protocol.md section 7). The companion writes every
+ * handshake message the client sends and reads every one the server
+ * sends; the host moves records. Handshake messages cross the bus whole
+ * (type, u24 length, body), never as records.
+ */
+#define WD_TLS_SESSIONS 4
+#define WD_TLS_NAME_MAX 253
+#define WD_TLS_ALPN_MAX 128    /* ProtocolNameList bytes */
+#define WD_TLS_MESSAGE_MAX 16384 /* longest server handshake message */
+
+/* TLS_RECEIVE request: u8 session, u8 flags, message bytes. */
+#define WD_TLS_MORE 0x01 /* the message continues in the next request */
+
+/* TLS_RECEIVE response: u8 event, then what the event carries. */
+#define WD_TLS_EV_CONTINUE 0      /* nothing to send: next message */
+#define WD_TLS_EV_CLIENT_HELLO 1  /* HelloRetryRequest: send this one */
+#define WD_TLS_EV_HANDSHAKE_KEYS 2 /* ServerHello accepted */
+#define WD_TLS_EV_CONNECTED 3     /* server authenticated */
+
+/* TLS_KEY_UPDATE request: u8 session, u8 direction. */
+#define WD_TLS_CLIENT_WRITE 0 /* the host's sending keys */
+#define WD_TLS_SERVER_WRITE 1 /* the host's receiving keys */
+
+/* TLS_STATUS response layout. */
+#define WD_TLSS_STATE 0       /* u8: 0 free, 1 handshaking, 2 connected, 3 failed */
+#define WD_TLSS_ALERT 1       /* u8: alert to send when failed, 0 none */
+#define WD_TLSS_REASON 2      /* u8: certificate verdict (docs) when failed */
+#define WD_TLSS_VERSION 3     /* u16: 0x0304 */
+#define WD_TLSS_SUITE 5       /* u16 */
+#define WD_TLSS_GROUP 7       /* u16 */
+#define WD_TLSS_FLAGS 9       /* u8: WD_TLSS_F_* */
+#define WD_TLSS_CHAIN_LEN 10  /* u8: certificates the server sent */
+#define WD_TLSS_ALPN_LEN 11   /* u8, then the selected protocol */
+#define WD_TLSS_FIXED_LEN 12
+#define WD_TLSS_F_HRR 0x01          /* a HelloRetryRequest happened */
+#define WD_TLSS_F_CERT_REQUESTED 0x02
+#define WD_TLSS_F_CLIENT_CERT 0x04  /* the device certificate was sent */
 
 /* Decoded frame header. */
 struct wd_header {

@@ -1,9 +1,13 @@
 #!/bin/sh
 # The main job on the embedded default: build, start the companion
-# emulator (wardend) on fresh storage, ask it for its status and some
-# random bytes, stop it.
+# emulator (wardend) on fresh storage, provision it from scratch with the
+# development PKI (scripts/dev-pki.sh: dev root and intermediate CAs, a
+# localhost server certificate, admin and firmware keys; the companion
+# makes its keys and CSRs, the dev CA signs them, the companion is
+# locked), show its status and some random bytes, stop it.
 #
-#   WARDEN_DEMO_DIR  state folder (default: ./warden-state, wiped first)
+#   WARDEN_DEMO_DIR  state folder (default: ./warden-state, wiped first);
+#                    the dev PKI goes in its pki/ folder
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +35,10 @@ until "$build/warden" --companion "$address" status >/dev/null 2>&1; do
     fi
     sleep 0.1
 done
+
+echo "== scripts/dev-pki.sh: provision the companion with the dev PKI"
+"$top/scripts/dev-pki.sh" --warden "$build/warden" --serial dev-0001 \
+    "$state/pki" "$address"
 
 echo "== warden status"
 "$build/warden" --companion "$address" status

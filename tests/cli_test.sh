@@ -135,7 +135,10 @@ run "help for an unknown command" 2 "$warden" help frobnicate
 
 # help, everywhere
 for args in "--help" "-h" "help" "status --help" "random --help" \
-    "help status" "help random" "help help"; do
+    "help status" "help random" "help help" "provision --help" \
+    "keygen --help" "pubkey --help" "csr --help" "install-cert --help" \
+    "add-root --help" "install-key --help" "set-serial --help" \
+    "lock --help" "get-cert --help" "help provision"; do
     # shellcheck disable=SC2086
     run "warden $args" 0 "$warden" $args &&
         expect "warden $args" out '^usage: warden'

@@ -10,7 +10,7 @@ target_include_directories(wt_inproc PUBLIC support)
 target_link_libraries(wt_inproc PUBLIC wc_firmware warden wt_support
   PRIVATE warden_strict)
 
-foreach(name host_device host_faults host_unix)
+foreach(name host_device host_faults host_unix host_provision)
   add_executable(test_${name} test_${name}.c)
   target_link_libraries(test_${name} PRIVATE wt_inproc wt_support
     warden_strict)
@@ -22,3 +22,19 @@ add_test(NAME cli
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli_test.sh
     $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>)
 set_tests_properties(cli PROPERTIES TIMEOUT 120)
+
+# The warden tool's helpers: PEM, DER, keys, names, the config file.
+foreach(name tool_pem tool_names)
+  add_executable(test_${name} test_${name}.c)
+  target_link_libraries(test_${name} PRIVATE warden_toolkit wt_support
+    warden_strict)
+  add_test(NAME ${name} COMMAND test_${name})
+endforeach()
+
+# The dev PKI script provisions a fresh wardend; then bad input through
+# the tool, each refusal leaving storage byte-identical. Needs openssl.
+add_test(NAME provision_cli
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/provision_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(provision_cli PROPERTIES TIMEOUT 180)

@@ -3,33 +3,24 @@
  *
  *   warden [--companion ADDR] COMMAND [ARGS]
  *
- * Exit status: 0 success, 1 the companion or the bus failed, 2 the
- * command line was wrong.
+ * Exit status: 0 success, 1 the companion, the bus or a file failed,
+ * 2 the command line was wrong.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "warden.h"
+#include "tool.h"
 #include "wd_proto.h"
 
-#define EXIT_USAGE 2
 #define RANDOM_MAX 1048576UL
 /* Bytes per warden_random() call: the buffer the tool wipes. */
 #define RANDOM_BLOCK 4096
-
-/* A subcommand; every one takes --companion and --help. */
-struct command {
-    const char *name;
-    int (*run)(const char *address, int argc, char **argv, int raw);
-    void (*help)(FILE *out);
-    int takes_count; /* a byte count, --hex and --raw */
-    int needs_address;
-};
 
 static const struct command *find_command(const char *name);
 
@@ -45,6 +36,20 @@ usage_main(FILE *out)
                  "  random N      read N random bytes from the companion\n"
                  "  help [CMD]    show help for warden or for one command\n"
                  "\n"
+                 "provisioning (what changes the companion works only\n"
+                 "before 'lock'):\n"
+                 "  provision CONFIG    run a whole factory flow from a file\n"
+                 "  keygen              generate a key pair inside\n"
+                 "  pubkey              read a public key\n"
+                 "  csr                 make a certificate request, signed "
+                 "inside\n"
+                 "  install-cert FILE.. install the device chain\n"
+                 "  add-root FILE...    add root certificates\n"
+                 "  install-key FILE    install the admin or firmware key\n"
+                 "  set-serial SERIAL   set the serial number\n"
+                 "  lock                end provisioning for good\n"
+                 "  get-cert            read an installed certificate\n"
+                 "\n"
                  "options:\n"
                  "  -c, --companion ADDR  companion address (unix:PATH)\n"
                  "  -h, --help            show this help\n"
@@ -53,19 +58,8 @@ usage_main(FILE *out)
                  "unix:$WARDEN_HOME/wardend.sock, and\n"
                  "unix:$HOME/.local/state/warden/wardend.sock.\n"
                  "\n"
-                 "Exit status: 0 success, 1 companion or bus error, 2 usage "
-                 "error.\n");
-}
-
-static void
-usage_status(FILE *out)
-{
-    fprintf(out,
-            "usage: warden [--companion ADDR] status\n"
-            "\n"
-            "Shows the companion's address, firmware and protocol version,\n"
-            "lifecycle state, serial number, random generator health and\n"
-            "storage use.\n");
+                 "Exit status: 0 success, 1 companion, bus or file error, 2 "
+                 "usage error.\n");
 }
 
 static void
@@ -90,12 +84,8 @@ usage_help(FILE *out)
                  "Shows help for warden, or for one command.\n");
 }
 
-/*
- * Reports a usage error, "what 'arg'" (arg may be NULL), with a hint,
- * and returns EXIT_USAGE.
- */
-static int
-usage_error(const char *command, const char *what, const char *arg)
+int
+tool_usage_error(const char *command, const char *what, const char *arg)
 {
     fprintf(stderr, "warden: %s%s%s", command != NULL ? command : "",
             command != NULL ? ": " : "", what);
@@ -157,9 +147,8 @@ default_address(void)
     return addr;
 }
 
-/* Returns 0, or the exit status after saying why the open failed. */
-static int
-open_companion(struct warden_dev *dev, const char *address)
+int
+tool_open(struct warden_dev *dev, const char *address)
 {
     int rc = warden_open(dev, address);
 
@@ -169,6 +158,112 @@ open_companion(struct warden_dev *dev, const char *address)
     fprintf(stderr, "warden: %s\n", warden_error(dev));
     /* A malformed address is the user's input, like a bad argument. */
     return rc == WARDEN_ERR_ADDRESS ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+int
+tool_fail(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "warden: %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_FAILURE;
+}
+
+unsigned
+tool_status(const struct warden_dev *dev)
+{
+    unsigned status;
+
+    if (warden_last_error(dev, &status) != WARDEN_ERR_COMPANION) {
+        return 0;
+    }
+    return status;
+}
+
+/* Says why a companion in this lifecycle state refused. */
+static const char *
+closed_reason(struct warden_dev *dev)
+{
+    struct warden_info info;
+
+    if (warden_get_info(dev, &info) == WARDEN_ERR_OK) {
+        if (info.lifecycle == WD_LIFECYCLE_OPERATIONAL) {
+            return "the companion is locked (operational): provisioning is "
+                   "closed";
+        }
+        if (info.lifecycle == WD_LIFECYCLE_DECOMMISSIONED) {
+            return "the companion is decommissioned: only status answers";
+        }
+    }
+    return "not allowed in the companion's lifecycle state";
+}
+
+int
+tool_report(struct warden_dev *dev, const char *command, const char *what)
+{
+    unsigned status = tool_status(dev);
+    const char *why;
+
+    switch (status) {
+    case 0:
+        /* The library's message says which call and what broke. */
+        return tool_fail(command, "%s", warden_error(dev));
+    case WD_STATUS_NOT_ALLOWED:
+        return tool_fail(command, "%s", closed_reason(dev));
+    case WD_STATUS_BAD_CERTIFICATE:
+        why = "the companion cannot read this certificate: malformed or "
+              "unsupported";
+        break;
+    case WD_STATUS_KEY_MISMATCH:
+        why = "the certificate's public key is not the companion's key";
+        break;
+    case WD_STATUS_NOT_ISSUER:
+        why = "it is not the issuer of the certificate before it in the "
+              "chain";
+        break;
+    case WD_STATUS_FULL:
+        why = "no room left in the companion (its storage, or all 8 root "
+              "slots)";
+        break;
+    case WD_STATUS_RECORD_TOO_LARGE:
+        why = "too large for the companion's record (at most 2048 bytes of "
+              "DER)";
+        break;
+    case WD_STATUS_BAD_KEY:
+        why = "not an EC P-256 or P-384 public key";
+        break;
+    default:
+        why = wd_status_message(status);
+        break;
+    }
+    if (what != NULL) {
+        return tool_fail(command, "%s: %s (%s)", what, why,
+                         wd_status_name(status));
+    }
+    return tool_fail(command, "%s (%s)", why, wd_status_name(status));
+}
+
+int
+tool_write_pem(const char *command, const char *path, const char *label,
+               const uint8_t *der, size_t len)
+{
+    struct tk_err e;
+    size_t n;
+    char *text = tk_pem_encode(label, der, len, &n);
+    int ret = 0;
+
+    if (text == NULL) {
+        return tool_fail(command, "out of memory");
+    }
+    if (tk_write_file(path != NULL ? path : "-", text, n, &e) != 0) {
+        ret = tool_fail(command, "%s", e.msg);
+    }
+    free(text);
+    return ret;
 }
 
 /*
@@ -185,23 +280,136 @@ bad_option(char **argv, char *buf, size_t cap)
     return argv[optind - 1];
 }
 
+/* Strict decimal index for --index and --root: 0 to 255. */
+static int
+parse_index(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+
+    if (*s == '\0') {
+        return -1;
+    }
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9' || v > 25) {
+            return -1;
+        }
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    if (v > 255) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The option's bit in struct command's mask, 0 for the common ones. */
+static unsigned
+option_bit(int c)
+{
+    switch (c) {
+    case 'x':
+    case 'r':
+        return OPT_BYTES;
+    case 'a':
+        return OPT_ATTESTATION;
+    case 'C':
+        return OPT_CURVE;
+    case 'o':
+        return OPT_OUT;
+    case 's':
+        return OPT_SUBJECT;
+    case 'A':
+    case 'F':
+        return OPT_TARGET;
+    case 'k':
+        return OPT_CHECK;
+    case 'i':
+    case 'R':
+        return OPT_CERT_REF;
+    }
+    return 0;
+}
+
+/* Takes the value of one of the command-specific options. */
+static int
+take_option(const struct command *cmd, int c, struct tool_opts *o)
+{
+    switch (c) {
+    case 'x':
+    case 'r':
+        o->raw = c == 'r';
+        break;
+    case 'a':
+        o->attestation = 1;
+        break;
+    case 'C':
+        o->curve = tk_curve_parse(optarg);
+        if (o->curve == 0) {
+            return tool_usage_error(cmd->name, "unknown curve (p256 or p384)",
+                                    optarg);
+        }
+        break;
+    case 'o':
+        o->out = optarg;
+        break;
+    case 's':
+        o->subject = optarg;
+        break;
+    case 'A':
+    case 'F':
+        if (o->target != 0) {
+            return tool_usage_error(cmd->name,
+                                    "give one of --admin and --firmware", NULL);
+        }
+        o->target = c == 'A' ? WARDEN_PUBKEY_ADMIN : WARDEN_PUBKEY_FIRMWARE;
+        break;
+    case 'k':
+        o->check = 1;
+        break;
+    case 'i':
+    case 'R':
+        if (o->index_given) {
+            return tool_usage_error(cmd->name, "give one of --index and --root",
+                                    NULL);
+        }
+        if (parse_index(optarg, &o->index) != 0) {
+            return tool_usage_error(cmd->name, "bad index", optarg);
+        }
+        o->index_given = 1;
+        o->root = c == 'R';
+        break;
+    }
+    return -1;
+}
+
 /*
- * Parses a command's options: --companion and --help for all, --hex and
- * --raw for those that print bytes. Returns -1 to go on, or the exit
- * status (after --help, or on a usage error).
+ * Parses a command's options: --companion and --help for all, and those
+ * of its mask. Returns -1 to go on, or the exit status (after --help, or
+ * on a usage error).
  */
 static int
 parse_options(const struct command *cmd, int argc, char **argv,
-              const char **address, int *raw)
+              struct tool_opts *o)
 {
     static const struct option opts[] = {
         {"companion", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {"hex", no_argument, NULL, 'x'},
         {"raw", no_argument, NULL, 'r'},
+        {"attestation", no_argument, NULL, 'a'},
+        {"curve", required_argument, NULL, 'C'},
+        {"out", required_argument, NULL, 'o'},
+        {"subject", required_argument, NULL, 's'},
+        {"admin", no_argument, NULL, 'A'},
+        {"firmware", no_argument, NULL, 'F'},
+        {"check", no_argument, NULL, 'k'},
+        {"index", required_argument, NULL, 'i'},
+        {"root", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
-    char name[3];
+    char name[48];
+    int longindex;
+    int ret;
     int i;
     int c;
 
@@ -209,7 +417,7 @@ parse_options(const struct command *cmd, int argc, char **argv,
      * "-1" is a bad count, not an unknown option "-1": report it as the
      * value it was meant to be.
      */
-    for (i = 1; cmd->takes_count && i < argc; i++) {
+    for (i = 1; (cmd->options & OPT_BYTES) && i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
             break;
         }
@@ -225,83 +433,43 @@ parse_options(const struct command *cmd, int argc, char **argv,
     optind = 1;
 #endif
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+    for (;;) {
+        longindex = -1;
+        c = getopt_long(argc, argv, ":c:ho:s:", opts, &longindex);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case 'c':
-            *address = optarg;
+            o->address = optarg;
             break;
         case 'h':
             cmd->help(stdout);
             return EXIT_SUCCESS;
-        case 'x':
-        case 'r':
-            if (!cmd->takes_count) {
-                return usage_error(cmd->name, "unknown option",
-                                   argv[optind - 1]);
-            }
-            *raw = c == 'r';
-            break;
         case ':':
-            return usage_error(cmd->name, "missing value for option",
-                               argv[optind - 1]);
+            return tool_usage_error(cmd->name, "missing value for option",
+                                    argv[optind - 1]);
+        case '?':
+            return tool_usage_error(cmd->name, "unknown option",
+                                    bad_option(argv, name, sizeof(name)));
         default:
-            return usage_error(cmd->name, "unknown option",
-                               bad_option(argv, name, sizeof(name)));
+            /* Known to warden, not to this command: name it as written. */
+            if (!(cmd->options & option_bit(c))) {
+                if (longindex >= 0) {
+                    snprintf(name, sizeof(name), "--%s", opts[longindex].name);
+                } else {
+                    snprintf(name, sizeof(name), "-%c", c);
+                }
+                return tool_usage_error(cmd->name, "unknown option", name);
+            }
+            ret = take_option(cmd, c, o);
+            if (ret >= 0) {
+                return ret;
+            }
+            break;
         }
     }
     return -1;
-}
-
-static int
-run_status(const char *address, int argc, char **argv, int raw)
-{
-    struct warden_dev dev;
-    struct warden_info info;
-    int ret;
-
-    (void)raw;
-    if (argc > 0) {
-        return usage_error("status", "unexpected argument", argv[0]);
-    }
-    ret = open_companion(&dev, address);
-    if (ret != 0) {
-        return ret;
-    }
-    ret = EXIT_FAILURE;
-    if (warden_get_info(&dev, &info) != WARDEN_ERR_OK) {
-        fprintf(stderr, "warden: %s\n", warden_error(&dev));
-        goto cleanup;
-    }
-
-    printf("companion   %s\n", address);
-    printf("firmware    %u.%u.%u (protocol %u)\n", info.fw_major, info.fw_minor,
-           info.fw_patch, info.protocol_version);
-    printf("lifecycle   %s\n", info.storage_failed
-                                     ? "unknown (storage failed)"
-                                     : wd_lifecycle_label(info.lifecycle));
-    printf("serial      %s\n",
-           info.serial_len > 0 ? info.serial : "(not provisioned)");
-    printf("random      %s\n",
-           info.rng_failed ? "FAILED (health test; restart the companion)"
-                           : "healthy");
-    if (info.storage_failed) {
-        printf("storage     FAILED (unreadable after a write; restart the "
-               "companion)\n");
-    }
-    printf("storage     %lu of %lu bytes used, %u of %u records\n",
-           (unsigned long)info.storage_used,
-           (unsigned long)info.storage_capacity, info.records,
-           info.records_max);
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "warden: status: cannot write the output: %s\n",
-                strerror(errno));
-        goto cleanup;
-    }
-    ret = EXIT_SUCCESS;
-
-cleanup:
-    warden_close(&dev);
-    return ret;
 }
 
 /*
@@ -359,8 +527,9 @@ write_hex(const unsigned char *buf, size_t len)
 }
 
 static int
-run_random(const char *address, int argc, char **argv, int raw)
+run_random(const struct tool_opts *o, int argc, char **argv)
 {
+    int raw = o->raw;
     static unsigned char buf[RANDOM_BLOCK];
     struct warden_dev dev;
     unsigned long count;
@@ -370,16 +539,16 @@ run_random(const char *address, int argc, char **argv, int raw)
     int ret = EXIT_FAILURE;
 
     if (argc < 1) {
-        return usage_error("random", "missing the byte count", NULL);
+        return tool_usage_error("random", "missing the byte count", NULL);
     }
     if (argc > 1) {
-        return usage_error("random", "unexpected argument", argv[1]);
+        return tool_usage_error("random", "unexpected argument", argv[1]);
     }
     if (parse_count(argv[0], RANDOM_MAX, &count) != 0) {
         return bad_count(argv[0]);
     }
 
-    ret = open_companion(&dev, address);
+    ret = tool_open(&dev, o->address);
     if (ret != 0) {
         goto cleanup;
     }
@@ -415,22 +584,21 @@ cleanup:
 }
 
 static int
-run_help(const char *address, int argc, char **argv, int raw)
+run_help(const struct tool_opts *o, int argc, char **argv)
 {
     const struct command *cmd;
 
-    (void)address;
-    (void)raw;
+    (void)o;
     if (argc == 0) {
         usage_main(stdout);
         return EXIT_SUCCESS;
     }
     if (argc > 1) {
-        return usage_error("help", "unexpected argument", argv[1]);
+        return tool_usage_error("help", "unexpected argument", argv[1]);
     }
     cmd = find_command(argv[0]);
     if (cmd == NULL) {
-        return usage_error(NULL, "unknown command", argv[0]);
+        return tool_usage_error(NULL, "unknown command", argv[0]);
     }
     cmd->help(stdout);
     return EXIT_SUCCESS;
@@ -438,8 +606,20 @@ run_help(const char *address, int argc, char **argv, int raw)
 
 static const struct command commands[] = {
     {"status", run_status, usage_status, 0, 1},
-    {"random", run_random, usage_random, 1, 1},
+    {"random", run_random, usage_random, OPT_BYTES, 1},
     {"help", run_help, usage_help, 0, 0},
+    {"provision", run_provision, usage_provision, OPT_CHECK, 1},
+    {"keygen", run_keygen, usage_keygen, OPT_ATTESTATION | OPT_CURVE | OPT_OUT,
+     1},
+    {"pubkey", run_pubkey, usage_pubkey, OPT_ATTESTATION | OPT_OUT, 1},
+    {"csr", run_csr, usage_csr, OPT_ATTESTATION | OPT_SUBJECT | OPT_OUT, 1},
+    {"install-cert", run_install_cert, usage_install_cert, OPT_ATTESTATION, 1},
+    {"add-root", run_add_root, usage_add_root, 0, 1},
+    {"install-key", run_install_key, usage_install_key, OPT_TARGET, 1},
+    {"set-serial", run_set_serial, usage_set_serial, 0, 1},
+    {"lock", run_lock, usage_lock, 0, 1},
+    {"get-cert", run_get_cert, usage_get_cert,
+     OPT_ATTESTATION | OPT_CERT_REF | OPT_OUT, 1},
 };
 
 static const struct command *
@@ -464,59 +644,59 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const struct command *cmd;
-    const char *address = NULL;
+    struct tool_opts o;
     char *fallback = NULL;
     char name[3];
-    int raw = 0;
     int ret;
     int c;
 
+    memset(&o, 0, sizeof(o));
     /* "+": stop at the command name; what follows is the command's. */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            address = optarg;
+            o.address = optarg;
             break;
         case 'h':
             usage_main(stdout);
             return EXIT_SUCCESS;
         case ':':
-            return usage_error(NULL, "missing value for option",
-                               argv[optind - 1]);
+            return tool_usage_error(NULL, "missing value for option",
+                                    argv[optind - 1]);
         default:
-            return usage_error(NULL, "unknown option",
-                               bad_option(argv, name, sizeof(name)));
+            return tool_usage_error(NULL, "unknown option",
+                                    bad_option(argv, name, sizeof(name)));
         }
     }
     if (optind >= argc) {
-        return usage_error(NULL, "no command given", NULL);
+        return tool_usage_error(NULL, "no command given", NULL);
     }
     cmd = find_command(argv[optind]);
     if (cmd == NULL) {
-        return usage_error(NULL, "unknown command", argv[optind]);
+        return tool_usage_error(NULL, "unknown command", argv[optind]);
     }
 
     /* The command sees its own name as argv[0], like a program. */
     argc -= optind;
     argv += optind;
-    ret = parse_options(cmd, argc, argv, &address, &raw);
+    ret = parse_options(cmd, argc, argv, &o);
     if (ret >= 0) {
         return ret;
     }
     argc -= optind;
     argv += optind;
 
-    if (cmd->needs_address && address == NULL) {
+    if (cmd->needs_address && o.address == NULL) {
         fallback = default_address();
         if (fallback == NULL) {
             fprintf(stderr, "warden: no companion address: use --companion "
                             "or set WARDEN_COMPANION\n");
             return EXIT_FAILURE;
         }
-        address = fallback;
+        o.address = fallback;
     }
-    ret = cmd->run(address, argc, argv, raw);
+    ret = cmd->run(&o, argc, argv);
     free(fallback);
     return ret;
 }
