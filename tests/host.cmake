@@ -38,3 +38,11 @@ add_test(NAME provision_cli
     $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(provision_cli PROPERTIES TIMEOUT 180)
+
+# The TLS record layer: RFC 8448 records, round trips, every failure.
+add_executable(test_record test_record.c)
+target_include_directories(test_record PRIVATE ${PROJECT_SOURCE_DIR}/host)
+target_link_libraries(test_record PRIVATE warden wt_support bearssl::bearssl
+  warden_strict)
+add_test(NAME record COMMAND test_record)
+set_tests_properties(record PROPERTIES TIMEOUT 120)
