@@ -43,6 +43,14 @@ WC_HANDLER(wc_cmd_pubkey_install);
 WC_HANDLER(wc_cmd_serial_set);
 WC_HANDLER(wc_cmd_lock);
 
+/* cmd_tls.c */
+WC_HANDLER(wc_cmd_tls_open);
+WC_HANDLER(wc_cmd_tls_receive);
+WC_HANDLER(wc_cmd_tls_flight);
+WC_HANDLER(wc_cmd_tls_key_update);
+WC_HANDLER(wc_cmd_tls_status);
+WC_HANDLER(wc_cmd_tls_close);
+
 /* The lifecycle state in storage; 0 if it cannot be read. */
 unsigned wc_lifecycle(const struct wc_companion *c);
 

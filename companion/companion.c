@@ -36,6 +36,12 @@ static const struct command_entry commands[] = {
     [WD_CMD_LOCK] = {wc_cmd_lock, LC_FACTORY, 0},
     [WD_CMD_CERT_INFO] = {wc_cmd_cert_info, LC_LIVE, 0},
     [WD_CMD_CERT_READ] = {wc_cmd_cert_read, LC_LIVE, 0},
+    [WD_CMD_TLS_OPEN] = {wc_cmd_tls_open, LC_LIVE, 0},
+    [WD_CMD_TLS_RECEIVE] = {wc_cmd_tls_receive, LC_LIVE, 0},
+    [WD_CMD_TLS_FLIGHT] = {wc_cmd_tls_flight, LC_LIVE, 0},
+    [WD_CMD_TLS_KEY_UPDATE] = {wc_cmd_tls_key_update, LC_LIVE, 0},
+    [WD_CMD_TLS_STATUS] = {wc_cmd_tls_status, LC_ANY, 1},
+    [WD_CMD_TLS_CLOSE] = {wc_cmd_tls_close, LC_ANY, 1},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
@@ -62,6 +68,7 @@ wc_companion_init(struct wc_companion *c, const struct wc_platform *plat)
 
     memset(c, 0, sizeof(*c));
     c->plat = plat;
+    c->tls_work_user = -1;
 
     err = wc_rng_init(&c->rng, plat);
     if (err == WC_OK) {
@@ -229,6 +236,13 @@ wc_companion_handle(struct wc_companion *c, struct wc_channel *ch,
      */
     if (c->resp_len > 0 || (c->req_cmd != 0 && c->req_cmd != req.command)) {
         drop_message(c);
+    }
+    /*
+     * A chunk that carries nothing would let a channel hold the buffer
+     * without ever getting closer to the end of its message.
+     */
+    if ((req.flags & WD_FLAG_MORE) && req.length == 0) {
+        return respond(out, &req, WD_STATUS_BAD_PAYLOAD, NULL, 0, 0);
     }
     if (c->req_len + req.length > WD_MAX_MESSAGE) {
         drop_message(c);

@@ -3,7 +3,7 @@
  * power-up, hand it each bus frame, send back what it writes.
  *
  * The companion never allocates: the platform provides struct
- * wc_companion (about 45 KB) and keeps it for the whole power cycle.
+ * wc_companion (about 80 KB) and keeps it for the whole power cycle.
  */
 #ifndef WC_COMPANION_H
 #define WC_COMPANION_H
@@ -16,6 +16,7 @@
 #include "wc_platform.h"
 #include "rng.h"
 #include "store.h"
+#include "tls13_client.h"
 
 #define WC_FW_VERSION_MAJOR 0
 #define WC_FW_VERSION_MINOR 1
@@ -48,6 +49,18 @@ struct wc_companion {
     size_t resp_len;
     size_t resp_sent;
     uint8_t resp[WD_MAX_MESSAGE];
+
+    /*
+     * TLS sessions, and one work area they share: a server message that
+     * spans several requests (a long Certificate), then the client's last
+     * flight until the host has read it. The chain validator's memory.
+     */
+    struct wc_tls_session tls[WD_TLS_SESSIONS];
+    uint8_t tls_work[WD_TLS_MESSAGE_MAX];
+    size_t tls_work_len;
+    int tls_work_user; /* session index, or -1 */
+    int tls_work_flight; /* holds a flight, not a message */
+    struct wc_verify_work verify_work;
 };
 
 /*

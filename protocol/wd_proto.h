@@ -212,6 +212,7 @@ enum wd_lifecycle {
 #define WD_TLS_EV_CLIENT_HELLO 1  /* HelloRetryRequest: send this one */
 #define WD_TLS_EV_HANDSHAKE_KEYS 2 /* ServerHello accepted */
 #define WD_TLS_EV_CONNECTED 3     /* server authenticated */
+#define WD_TLS_EV_KEY_UPDATE 4    /* the server moved to new keys */
 
 /* TLS_KEY_UPDATE request: u8 session, u8 direction. */
 #define WD_TLS_CLIENT_WRITE 0 /* the host's sending keys */

@@ -1,0 +1,687 @@
+/*
+ * The companion's TLS 1.3 handshake authority against OpenSSL's server,
+ * in one process: libssl on memory BIOs is the server, the host record
+ * layer (host/record.c) carries records, the companion (on the RAM
+ * platform, over raw bus frames) decides everything. OpenSSL is a test
+ * peer here, never product code.
+ *
+ *   test_tls_openssl PKI_DIR    (made by scripts/dev-pki.sh PKI_DIR)
+ *
+ * Covers every suite and group with client authentication, a
+ * HelloRetryRequest, no CertificateRequest, tickets, a server KeyUpdate,
+ * bulk data, and refusals (host name, unknown root, tampered
+ * CertificateVerify and Finished, suites and groups outside policy).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "check.h"
+#include "memplat.h"
+#include "rawbus.h"
+#include "record.h"
+#include "verify.h"
+#include "wc_companion.h"
+
+static const char *pki;
+static struct wt_memplat mp;
+static struct wc_companion comp;
+static struct wc_channel ch;
+static uint8_t resp[WD_MAX_MESSAGE];
+static size_t resp_len;
+
+/* ---- companion set-up ---- */
+
+static X509 *
+load_cert(const char *name)
+{
+    char path[1024];
+    FILE *f;
+    X509 *x;
+
+    snprintf(path, sizeof(path), "%s/%s", pki, name);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    return x;
+}
+
+static EVP_PKEY *
+load_key(const char *name)
+{
+    char path[1024];
+    FILE *f;
+    EVP_PKEY *k;
+
+    snprintf(path, sizeof(path), "%s/%s", pki, name);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    return k;
+}
+
+static size_t
+der_of(X509 *x, uint8_t *out)
+{
+    unsigned char *p = out;
+
+    return (size_t)i2d_X509(x, &p);
+}
+
+static void
+add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509_EXTENSION *e;
+
+    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+    e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+}
+
+/* The intermediate signs the companion's CSR, as a factory CA would. */
+static size_t
+sign_csr(const uint8_t *csr, size_t len, uint8_t *out)
+{
+    const unsigned char *p = csr;
+    X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
+    X509 *ica = load_cert("intermediate.pem");
+    EVP_PKEY *ica_key = load_key("intermediate.key");
+    X509 *x = X509_new();
+    EVP_PKEY *pub = X509_REQ_get_pubkey(req);
+    size_t n;
+
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+    X509_set_issuer_name(x, X509_get_subject_name(ica));
+    X509_set_subject_name(x, X509_REQ_get_subject_name(req));
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
+    X509_set_pubkey(x, pub);
+    add_ext(x, ica, NID_basic_constraints, "critical,CA:FALSE");
+    add_ext(x, ica, NID_key_usage, "critical,digitalSignature");
+    add_ext(x, ica, NID_ext_key_usage, "clientAuth");
+    add_ext(x, ica, NID_subject_key_identifier, "hash");
+    add_ext(x, ica, NID_authority_key_identifier, "keyid");
+    X509_sign(x, ica_key, EVP_sha256());
+    n = der_of(x, out);
+    X509_free(x);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(ica_key);
+    X509_free(ica);
+    X509_REQ_free(req);
+    return n;
+}
+
+/* A self-signed CA that has nothing to do with the server's chain. */
+static X509 *
+stranger_root(void)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               (const unsigned char *)"Stranger Root", -1,
+                               -1, 0);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_set_issuer_name(x, name);
+    X509_set_subject_name(x, name);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400);
+    X509_set_pubkey(x, key);
+    add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
+    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+    add_ext(x, x, NID_subject_key_identifier, "hash");
+    X509_sign(x, key, EVP_sha256());
+    X509_NAME_free(name);
+    EVP_PKEY_free(key);
+    return x;
+}
+
+static enum wd_status
+call(uint8_t cmd, const void *req, size_t len)
+{
+    return wt_call(&comp, &ch, cmd, req, len, resp, &resp_len);
+}
+
+/* A companion with a device key, its certificate chain and root_file. */
+static void
+provision(const char *root_file, uint8_t curve)
+{
+    static uint8_t req[4096];
+    uint8_t name[] = {0x30, 0x11, 0x31, 0x0f, 0x30, 0x0d, 0x06, 0x03, 0x55,
+                      0x04, 0x03, 0x0c, 0x06, 'd',  'e',  'v',  '-',  '0', '1'};
+    X509 *x;
+    size_t n;
+
+    wt_memplat_init(&mp, 11);
+    CHECK(wc_companion_init(&comp, &mp.plat) == WC_OK);
+    wc_channel_init(&ch);
+    req[0] = WD_KEY_DEVICE;
+    req[1] = curve;
+    CHECK(call(WD_CMD_KEY_GENERATE, req, 2) == WD_STATUS_OK);
+    req[0] = WD_KEY_DEVICE;
+    memcpy(req + 1, name, sizeof(name));
+    CHECK(call(WD_CMD_CSR_CREATE, req, 1 + sizeof(name)) == WD_STATUS_OK);
+    n = sign_csr(resp, resp_len, req + 2);
+    req[0] = WD_CERT_DEVICE;
+    req[1] = 0;
+    CHECK(call(WD_CMD_CERT_INSTALL, req, 2 + n) == WD_STATUS_OK);
+    x = load_cert("intermediate.pem");
+    n = der_of(x, req + 2);
+    X509_free(x);
+    req[1] = 1;
+    CHECK(call(WD_CMD_CERT_INSTALL, req, 2 + n) == WD_STATUS_OK);
+    x = root_file ? load_cert(root_file) : stranger_root();
+    n = der_of(x, req);
+    X509_free(x);
+    CHECK(call(WD_CMD_ROOT_ADD, req, n) == WD_STATUS_OK);
+}
+
+/* ---- the server ---- */
+
+struct server_opts {
+    const char *suites; /* OpenSSL names, NULL for its defaults */
+    const char *groups;
+    int request_cert;
+};
+
+static SSL *
+server_new(const struct server_opts *o, BIO **to_server, BIO **from_server)
+{
+    char chain[1024], key[1024], root[1024];
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL *ssl;
+
+    snprintf(chain, sizeof(chain), "%s/server-chain.pem", pki);
+    snprintf(key, sizeof(key), "%s/server.key", pki);
+    snprintf(root, sizeof(root), "%s/root.pem", pki);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    CHECK(SSL_CTX_use_certificate_chain_file(ctx, chain) == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1);
+    if (o->suites) {
+        CHECK(SSL_CTX_set_ciphersuites(ctx, o->suites) == 1);
+    }
+    if (o->groups) {
+        CHECK(SSL_CTX_set1_groups_list(ctx, o->groups) == 1);
+    }
+    if (o->request_cert) {
+        SSL_CTX_load_verify_locations(ctx, root, NULL);
+        SSL_CTX_set_verify(ctx,
+                           SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           NULL);
+    }
+    ssl = SSL_new(ctx);
+    SSL_CTX_free(ctx);
+    *to_server = BIO_new(BIO_s_mem());
+    *from_server = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl, *to_server, *from_server);
+    SSL_set_accept_state(ssl);
+    return ssl;
+}
+
+/* ---- the host's part, as the real driver does it ---- */
+
+enum tamper { NONE, TAMPER_CV, TAMPER_FINISHED };
+
+struct link {
+    SSL *ssl;
+    BIO *to_server, *from_server;
+    struct warden_rec rec;
+    uint8_t rbuf[WARDEN_REC_READ_BUF];
+    uint8_t in[1 << 17];
+    size_t in_len;
+    uint8_t hs[WD_TLS_MESSAGE_MAX];
+    size_t hs_len;
+    uint8_t session;
+    unsigned suite;
+    int connected;
+    enum wd_status failure; /* the companion's refusal, or OK */
+    int peer_alert;         /* an alert the server sent, or -1 */
+    enum tamper tamper;
+    uint8_t app[1 << 16];
+    size_t app_len;
+};
+
+static struct link L;
+
+static void
+send_records(unsigned type, const uint8_t *data, size_t len)
+{
+    static uint8_t out[WARDEN_REC_WRITE_BUF];
+    size_t off = 0, used, n;
+
+    do {
+        int r = warden_rec_write(&L.rec, type, data + off, len - off, &used,
+                                 out, sizeof(out), &n);
+
+        if (r != WARDEN_REC_OK) {
+            fprintf(stderr, "record write: %s\n", warden_rec_strerror(r));
+            CHECK(!"record write failed");
+            return;
+        }
+        BIO_write(L.to_server, out, (int)n);
+        off += used;
+    } while (off < len);
+}
+
+static void
+set_keys(int dir, unsigned epoch, size_t key_len, const uint8_t *key)
+{
+    CHECK(warden_rec_set_keys(&L.rec, dir, epoch, L.suite, key, key_len,
+                              key + key_len) == WARDEN_REC_OK);
+}
+
+/* Hands one message to the companion and does what its answer says. */
+static void
+deliver(uint8_t *msg, size_t len)
+{
+    static uint8_t req[4096], flight[16384];
+    size_t off = 0, n, flight_len, got;
+    uint8_t ev[256];
+    size_t ev_len;
+    enum wd_status st = WD_STATUS_OK;
+
+    if (L.tamper == TAMPER_CV && msg[0] == 15) {
+        msg[len - 1] ^= 0x01;
+    }
+    if (L.tamper == TAMPER_FINISHED && msg[0] == 20 && !L.connected) {
+        msg[len - 1] ^= 0x01;
+    }
+    /* Long messages go over in parts of at most 4000 bytes. */
+    do {
+        n = len - off > 4000 ? 4000 : len - off;
+        req[0] = L.session;
+        req[1] = off + n < len ? WD_TLS_MORE : 0;
+        memcpy(req + 2, msg + off, n);
+        st = call(WD_CMD_TLS_RECEIVE, req, 2 + n);
+        off += n;
+    } while (st == WD_STATUS_OK && off < len);
+    if (st != WD_STATUS_OK) {
+        L.failure = st;
+        return;
+    }
+    memcpy(ev, resp, resp_len < sizeof(ev) ? resp_len : sizeof(ev));
+    ev_len = resp_len;
+    switch (ev[0]) {
+    case WD_TLS_EV_CONTINUE:
+        break;
+    case WD_TLS_EV_CLIENT_HELLO:
+        send_records(WARDEN_CT_HANDSHAKE, resp + 1, resp_len - 1);
+        break;
+    case WD_TLS_EV_HANDSHAKE_KEYS:
+        /* suite, key length, client key and IV, server key and IV */
+        L.suite = (unsigned)(ev[1] << 8 | ev[2]);
+        set_keys(WARDEN_REC_DIR_WRITE, WARDEN_REC_EPOCH_HANDSHAKE, ev[3],
+                 ev + 4);
+        set_keys(WARDEN_REC_DIR_READ, WARDEN_REC_EPOCH_HANDSHAKE, ev[3],
+                 ev + 4 + ev[3] + 12);
+        break;
+    case WD_TLS_EV_CONNECTED:
+        flight_len = (size_t)(ev[ev_len - 2] << 8 | ev[ev_len - 1]);
+        for (got = 0; got < flight_len; got += resp_len) {
+            req[0] = L.session;
+            req[1] = (uint8_t)(got >> 8);
+            req[2] = (uint8_t)got;
+            CHECK(call(WD_CMD_TLS_FLIGHT, req, 3) == WD_STATUS_OK);
+            memcpy(flight + got, resp, resp_len);
+            if (resp_len == 0) {
+                break;
+            }
+        }
+        CHECK(got == flight_len);
+        {
+            uint8_t ccs[16];
+            size_t ccs_len;
+
+            CHECK(warden_rec_write_ccs(&L.rec, ccs, sizeof(ccs), &ccs_len) ==
+                  WARDEN_REC_OK);
+            BIO_write(L.to_server, ccs, (int)ccs_len);
+        }
+        send_records(WARDEN_CT_HANDSHAKE, flight, flight_len);
+        set_keys(WARDEN_REC_DIR_WRITE, WARDEN_REC_EPOCH_APPLICATION, ev[1],
+                 ev + 2);
+        set_keys(WARDEN_REC_DIR_READ, WARDEN_REC_EPOCH_APPLICATION, ev[1],
+                 ev + 2 + ev[1] + 12);
+        L.connected = 1;
+        break;
+    case WD_TLS_EV_KEY_UPDATE:
+        set_keys(WARDEN_REC_DIR_READ, WARDEN_REC_EPOCH_APPLICATION, ev[1],
+                 ev + 2);
+        if (ev[ev_len - 1]) {
+            req[0] = L.session;
+            req[1] = WD_TLS_CLIENT_WRITE;
+            CHECK(call(WD_CMD_TLS_KEY_UPDATE, req, 2) == WD_STATUS_OK);
+            send_records(WARDEN_CT_HANDSHAKE,
+                         resp + 1 + resp[0] + WARDEN_REC_IV_LEN, 5);
+            set_keys(WARDEN_REC_DIR_WRITE, WARDEN_REC_EPOCH_APPLICATION,
+                     resp[0], resp + 1);
+        }
+        break;
+    default:
+        CHECK(!"unknown event");
+    }
+}
+
+/* Takes whole handshake messages out of the reassembly buffer. */
+static void
+drain_messages(void)
+{
+    size_t len;
+
+    while (L.failure == WD_STATUS_OK && L.hs_len >= 4) {
+        len = 4 + ((size_t)L.hs[1] << 16 | (size_t)L.hs[2] << 8 | L.hs[3]);
+        if (L.hs_len < len) {
+            return;
+        }
+        deliver(L.hs, len);
+        memmove(L.hs, L.hs + len, L.hs_len - len);
+        L.hs_len -= len;
+    }
+}
+
+/* Reads what the server wrote, record by record. */
+static void
+pump(void)
+{
+    struct warden_rec_msg m;
+    size_t used;
+    int n, r;
+
+    while ((n = BIO_read(L.from_server, L.in + L.in_len,
+                         (int)(sizeof(L.in) - L.in_len))) > 0) {
+        L.in_len += (size_t)n;
+    }
+    while (L.in_len > 0 && L.failure == WD_STATUS_OK) {
+        r = warden_rec_read(&L.rec, L.in, L.in_len, &used, &m);
+        memmove(L.in, L.in + used, L.in_len - used);
+        L.in_len -= used;
+        if (r == WARDEN_REC_WANT_READ) {
+            return;
+        }
+        if (r == WARDEN_REC_PEER_ALERT) {
+            L.peer_alert = (int)m.alert_desc;
+            return;
+        }
+        if (r != WARDEN_REC_OK) {
+            CHECK(!"record layer refused a server record");
+            return;
+        }
+        if (m.type == WARDEN_CT_HANDSHAKE) {
+            memcpy(L.hs + L.hs_len, m.data, m.len);
+            L.hs_len += m.len;
+            drain_messages();
+        } else if (m.type == WARDEN_CT_APPLICATION_DATA) {
+            if (L.app_len + m.len <= sizeof(L.app)) {
+                memcpy(L.app + L.app_len, m.data, m.len);
+            }
+            L.app_len += m.len;
+        }
+    }
+}
+
+/* Runs a handshake as far as it goes; 1 if both ends are connected. */
+static int
+handshake(const struct server_opts *o, const char *peer_name,
+          enum tamper tamper)
+{
+    static uint8_t req[512];
+    size_t n = 0, i;
+    int done = 0;
+
+    memset(&L, 0, sizeof(L));
+    L.peer_alert = -1;
+    L.tamper = tamper;
+    L.ssl = server_new(o, &L.to_server, &L.from_server);
+    CHECK(warden_rec_init(&L.rec, WARDEN_TLS_1_3, L.rbuf, sizeof(L.rbuf)) ==
+          WARDEN_REC_OK);
+
+    /* The host's clock: now. */
+    {
+        uint64_t now = (uint64_t)time(NULL);
+
+        for (i = 0; i < 8; i++) {
+            req[i] = (uint8_t)(now >> (56 - 8 * i));
+        }
+    }
+    n = 8;
+    req[n++] = (uint8_t)strlen(peer_name);
+    memcpy(req + n, peer_name, strlen(peer_name));
+    n += strlen(peer_name);
+    req[n++] = 0; /* no ALPN */
+    req[n++] = 0; /* the policy's suites */
+    req[n++] = 0; /* and groups */
+    if (call(WD_CMD_TLS_OPEN, req, n) != WD_STATUS_OK) {
+        return 0;
+    }
+    L.session = resp[0];
+    send_records(WARDEN_CT_HANDSHAKE, resp + 1, resp_len - 1);
+
+    for (i = 0; i < 20 && L.failure == WD_STATUS_OK && L.peer_alert < 0;
+         i++) {
+        int r = SSL_do_handshake(L.ssl);
+
+        if (r == 1) {
+            done = 1;
+        }
+        pump();
+        if (done && L.connected) {
+            break;
+        }
+    }
+    /* The server only finishes once it has read the client's flight. */
+    if (L.connected && !done) {
+        done = SSL_do_handshake(L.ssl) == 1;
+    }
+    if (!(done && L.connected && L.failure == WD_STATUS_OK) &&
+        getenv("WT_VERBOSE")) {
+        unsigned long e = ERR_peek_last_error();
+
+        fprintf(stderr,
+                "handshake with %s stopped: companion %s, server alert %d, "
+                "connected %d, server done %d, openssl: %s\n",
+                peer_name, wd_status_name(L.failure), L.peer_alert,
+                L.connected, done, e ? ERR_error_string(e, NULL) : "-");
+        CHECK(call(WD_CMD_TLS_STATUS, &L.session, 1) == WD_STATUS_OK);
+        fprintf(stderr, "  session state %u alert %u reason %u\n", resp[0],
+                resp[1], resp[2]);
+    }
+    return done && L.connected && L.failure == WD_STATUS_OK;
+}
+
+static void
+tls_status(uint8_t *st)
+{
+    CHECK(call(WD_CMD_TLS_STATUS, &L.session, 1) == WD_STATUS_OK);
+    memcpy(st, resp, resp_len);
+}
+
+static void
+finish(void)
+{
+    CHECK(call(WD_CMD_TLS_CLOSE, &L.session, 1) == WD_STATUS_OK);
+    warden_rec_wipe(&L.rec);
+    SSL_free(L.ssl);
+}
+
+/* Data both ways, len bytes each, over the established connection. */
+static void
+exchange(size_t len)
+{
+    static uint8_t out[1 << 16], got[1 << 16];
+    size_t i, have = 0;
+    int n;
+
+    for (i = 0; i < len; i++) {
+        out[i] = (uint8_t)(i * 13 + 5);
+    }
+    send_records(WARDEN_CT_APPLICATION_DATA, out, len);
+    while (have < len && (n = SSL_read(L.ssl, got + have,
+                                       (int)(len - have))) > 0) {
+        have += (size_t)n;
+    }
+    CHECK(have == len && memcmp(got, out, len) == 0);
+    L.app_len = 0;
+    CHECK(SSL_write(L.ssl, out, (int)len) == (int)len);
+    pump();
+    CHECK(L.app_len == len && memcmp(L.app, out, len) == 0);
+}
+
+static void
+test_suites_and_groups(void)
+{
+    static const char *const suites[] = {
+        "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+        "TLS_AES_128_CCM_SHA256"};
+    static const char *const groups[] = {"X25519", "P-256", "P-384"};
+    static const unsigned suite_ids[] = {0x1301, 0x1302, 0x1304};
+    static const unsigned group_ids[] = {29, 23, 24};
+    struct server_opts o = {NULL, NULL, 1};
+    uint8_t st[64];
+    unsigned i, j;
+
+    for (i = 0; i < 3; i++) {
+        for (j = 0; j < 3; j++) {
+            o.suites = suites[i];
+            o.groups = groups[j];
+            CHECK(handshake(&o, "localhost", NONE));
+            tls_status(st);
+            CHECK(st[WD_TLSS_STATE] == 2);
+            CHECK(wd_get16(st + WD_TLSS_SUITE) == suite_ids[i]);
+            CHECK(wd_get16(st + WD_TLSS_GROUP) == group_ids[j]);
+            /* P-384 gets no share in the first ClientHello. */
+            CHECK(!!(st[WD_TLSS_FLAGS] & WD_TLSS_F_HRR) == (j == 2));
+            CHECK(st[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT);
+            CHECK(st[WD_TLSS_CHAIN_LEN] == 2);
+            /* OpenSSL verified the device chain. */
+            CHECK(SSL_get_verify_result(L.ssl) == X509_V_OK);
+            {
+                X509 *peer = SSL_get1_peer_certificate(L.ssl);
+
+                CHECK(peer != NULL);
+                X509_free(peer);
+            }
+            exchange(3000);
+            finish();
+        }
+    }
+}
+
+static void
+test_no_request_tickets_key_update_bulk(void)
+{
+    struct server_opts o = {NULL, NULL, 0};
+    uint8_t st[64];
+    size_t total;
+
+    CHECK(handshake(&o, "127.0.0.1", NONE));
+    tls_status(st);
+    CHECK(!(st[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT));
+    CHECK(!(st[WD_TLSS_FLAGS] & WD_TLSS_F_CERT_REQUESTED));
+    /* Tickets arrive with the first data and are dropped. */
+    exchange(100);
+    CHECK(SSL_key_update(L.ssl, SSL_KEY_UPDATE_REQUESTED) == 1);
+    exchange(5000);
+    exchange(200);
+    for (total = 0; total < 256 * 1024; total += 65536) {
+        exchange(65536);
+    }
+    finish();
+}
+
+static void
+expect_refusal(const struct server_opts *o, const char *name,
+               enum tamper t, uint8_t alert, uint8_t reason)
+{
+    uint8_t st[64];
+
+    CHECK(!handshake(o, name, t));
+    tls_status(st);
+    if (st[WD_TLSS_STATE] != 3 || st[WD_TLSS_ALERT] != alert ||
+        st[WD_TLSS_REASON] != reason) {
+        fprintf(stderr, "refusal for %s: state %u alert %u reason %u\n", name,
+                st[0], st[1], st[2]);
+    }
+    CHECK(st[WD_TLSS_STATE] == 3);
+    CHECK(st[WD_TLSS_ALERT] == alert);
+    CHECK(st[WD_TLSS_REASON] == reason);
+    finish();
+}
+
+static void
+test_refusals(void)
+{
+    struct server_opts o = {NULL, NULL, 1};
+
+    expect_refusal(&o, "example.com", NONE, 46, WC_VERIFY_NAME_MISMATCH);
+    expect_refusal(&o, "127.0.0.2", NONE, 46, WC_VERIFY_NAME_MISMATCH);
+
+    /* A root the server's chain does not lead to. */
+    provision(NULL, WD_CURVE_P256);
+    expect_refusal(&o, "localhost", NONE, 48, WC_VERIFY_NO_ISSUER);
+    provision("root.pem", WD_CURVE_P256);
+}
+
+/* A flipped bit in the server's signature or Finished: decrypt_error. */
+static void
+test_tampering(void)
+{
+    struct server_opts o = {NULL, NULL, 0};
+
+    expect_refusal(&o, "localhost", TAMPER_CV, 51, 0);
+    expect_refusal(&o, "localhost", TAMPER_FINISHED, 51, 0);
+}
+
+static void
+test_outside_policy(void)
+{
+    struct server_opts o = {"TLS_CHACHA20_POLY1305_SHA256", NULL, 0};
+
+    /* The server finds nothing it shares with the companion's offer. */
+    CHECK(!handshake(&o, "localhost", NONE));
+    CHECK(L.peer_alert == 40);
+    finish();
+    o.suites = NULL;
+    o.groups = "X448:ffdhe2048";
+    CHECK(!handshake(&o, "localhost", NONE));
+    CHECK(L.peer_alert == 40);
+    finish();
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_tls_openssl PKI_DIR\n");
+        return 2;
+    }
+    pki = argv[1];
+    provision("root.pem", WD_CURVE_P256);
+    test_suites_and_groups();
+    test_no_request_tickets_key_update_bulk();
+    test_refusals();
+    test_tampering();
+    test_outside_policy();
+    provision("root.pem", WD_CURVE_P384);
+    test_suites_and_groups();
+    wc_companion_wipe(&comp);
+    return wt_finish("test_tls_openssl");
+}
