@@ -9,8 +9,10 @@
  *
  * Covers every suite and group with client authentication, a
  * HelloRetryRequest, no CertificateRequest, tickets, a server KeyUpdate,
- * bulk data, and refusals (host name, unknown root, tampered
- * CertificateVerify and Finished, suites and groups outside policy).
+ * bulk data, three intermediates out of order, and refusals: host name,
+ * unknown root, expired, not yet valid, self-signed, missing
+ * intermediate, RSA-only server, tampered CertificateVerify and
+ * Finished, suites and groups outside policy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,11 +200,84 @@ provision(const char *root_file, uint8_t curve)
 
 /* ---- the server ---- */
 
+/* A server chain made in the test: leaf, then intermediates. */
+struct made_chain {
+    X509 *cert[5];
+    int count;
+    EVP_PKEY *leaf_key;
+};
+
 struct server_opts {
     const char *suites; /* OpenSSL names, NULL for its defaults */
     const char *groups;
     int request_cert;
+    const struct made_chain *chain; /* NULL: the dev PKI's server */
 };
+
+/* Options for a made certificate. */
+struct made_opts {
+    const char *cn;
+    int is_ca;
+    const char *san;    /* e.g. "DNS:localhost", NULL for none */
+    long from, to;      /* validity, seconds from now */
+    int rsa;            /* RSA-2048 key instead of EC P-256 */
+};
+
+/* Issues a certificate; issuer NULL makes it self-signed. */
+static X509 *
+make_cert(const struct made_opts *o, X509 *issuer, EVP_PKEY *issuer_key,
+          EVP_PKEY **key_out)
+{
+    EVP_PKEY *key = o->rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    static long serial = 100;
+
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               (const unsigned char *)o->cn, -1, -1, 0);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+    X509_set_subject_name(x, name);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
+    X509_gmtime_adj(X509_getm_notBefore(x), o->from);
+    X509_gmtime_adj(X509_getm_notAfter(x), o->to);
+    X509_set_pubkey(x, key);
+    if (o->is_ca) {
+        add_ext(x, issuer ? issuer : x, NID_basic_constraints,
+                "critical,CA:TRUE");
+        add_ext(x, issuer ? issuer : x, NID_key_usage,
+                "critical,keyCertSign,cRLSign");
+    } else {
+        add_ext(x, issuer ? issuer : x, NID_basic_constraints,
+                "critical,CA:FALSE");
+        add_ext(x, issuer ? issuer : x, NID_key_usage,
+                "critical,digitalSignature");
+        add_ext(x, issuer ? issuer : x, NID_ext_key_usage, "serverAuth");
+    }
+    if (o->san) {
+        add_ext(x, issuer ? issuer : x, NID_subject_alt_name, o->san);
+    }
+    add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash");
+    /* As openssl req -x509 does, self-signed ones name their own key. */
+    add_ext(x, issuer ? issuer : x, NID_authority_key_identifier,
+            "keyid:always");
+    X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
+    X509_NAME_free(name);
+    *key_out = key;
+    return x;
+}
+
+static void
+free_chain(struct made_chain *c)
+{
+    int i;
+
+    for (i = 0; i < c->count; i++) {
+        X509_free(c->cert[i]);
+    }
+    EVP_PKEY_free(c->leaf_key);
+    memset(c, 0, sizeof(*c));
+}
 
 static SSL *
 server_new(const struct server_opts *o, BIO **to_server, BIO **from_server)
@@ -215,8 +290,19 @@ server_new(const struct server_opts *o, BIO **to_server, BIO **from_server)
     snprintf(key, sizeof(key), "%s/server.key", pki);
     snprintf(root, sizeof(root), "%s/root.pem", pki);
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    CHECK(SSL_CTX_use_certificate_chain_file(ctx, chain) == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1);
+    if (o->chain == NULL) {
+        CHECK(SSL_CTX_use_certificate_chain_file(ctx, chain) == 1);
+        CHECK(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1);
+    } else {
+        int i;
+
+        CHECK(SSL_CTX_use_certificate(ctx, o->chain->cert[0]) == 1);
+        CHECK(SSL_CTX_use_PrivateKey(ctx, o->chain->leaf_key) == 1);
+        for (i = 1; i < o->chain->count; i++) {
+            X509_up_ref(o->chain->cert[i]);
+            SSL_CTX_add_extra_chain_cert(ctx, o->chain->cert[i]);
+        }
+    }
     if (o->suites) {
         CHECK(SSL_CTX_set_ciphersuites(ctx, o->suites) == 1);
     }
@@ -554,7 +640,7 @@ test_suites_and_groups(void)
     static const char *const groups[] = {"X25519", "P-256", "P-384"};
     static const unsigned suite_ids[] = {0x1301, 0x1302, 0x1304};
     static const unsigned group_ids[] = {29, 23, 24};
-    struct server_opts o = {NULL, NULL, 1};
+    struct server_opts o = {NULL, NULL, 1, NULL};
     uint8_t st[64];
     unsigned i, j;
 
@@ -588,7 +674,7 @@ test_suites_and_groups(void)
 static void
 test_no_request_tickets_key_update_bulk(void)
 {
-    struct server_opts o = {NULL, NULL, 0};
+    struct server_opts o = {NULL, NULL, 0, NULL};
     uint8_t st[64];
     size_t total;
 
@@ -626,10 +712,104 @@ expect_refusal(const struct server_opts *o, const char *name,
     finish();
 }
 
+/*
+ * Chains made for each classic mistake, under the dev root (its key is
+ * in the PKI folder) unless the mistake is the root itself.
+ */
+static void
+test_made_chains(void)
+{
+    static const struct made_opts ica_opts = {"Made ICA", 1, NULL, -3600,
+                                              86400, 0};
+    struct made_opts leaf = {"localhost", 0, "DNS:localhost", -3600, 86400,
+                             0};
+    X509 *root = load_cert("root.pem");
+    EVP_PKEY *root_key = load_key("root.key");
+    EVP_PKEY *k[4];
+    struct made_chain c;
+    struct server_opts o = {NULL, NULL, 0, &c};
+    uint8_t st[64];
+    int i;
+
+    /* Three intermediates, sent out of order: path building copes. */
+    {
+        struct made_opts i1 = ica_opts, i2 = ica_opts, i3 = ica_opts;
+
+        i1.cn = "Made ICA 1";
+        i2.cn = "Made ICA 2";
+        i3.cn = "Made ICA 3";
+        memset(&c, 0, sizeof(c));
+        c.cert[3] = make_cert(&i1, root, root_key, &k[0]);
+        c.cert[1] = make_cert(&i2, c.cert[3], k[0], &k[1]);
+        c.cert[2] = make_cert(&i3, c.cert[1], k[1], &k[2]);
+        c.cert[0] = make_cert(&leaf, c.cert[2], k[2], &c.leaf_key);
+        c.count = 4;
+        CHECK(handshake(&o, "localhost", NONE));
+        tls_status(st);
+        CHECK(st[WD_TLSS_CHAIN_LEN] == 4);
+        exchange(100);
+        finish();
+    }
+    free_chain(&c);
+    for (i = 0; i < 3; i++) {
+        EVP_PKEY_free(k[i]);
+    }
+
+    /* Expired, and not yet valid. */
+    leaf.from = -2 * 86400;
+    leaf.to = -86400;
+    memset(&c, 0, sizeof(c));
+    c.cert[0] = make_cert(&leaf, root, root_key, &c.leaf_key);
+    c.count = 1;
+    expect_refusal(&o, "localhost", NONE, 45, WC_VERIFY_EXPIRED);
+    free_chain(&c);
+    leaf.from = 86400;
+    leaf.to = 2 * 86400;
+    c.cert[0] = make_cert(&leaf, root, root_key, &c.leaf_key);
+    c.count = 1;
+    expect_refusal(&o, "localhost", NONE, 45, WC_VERIFY_NOT_YET_VALID);
+    free_chain(&c);
+    leaf.from = -3600;
+    leaf.to = 86400;
+
+    /* Self-signed leaf. */
+    c.cert[0] = make_cert(&leaf, NULL, NULL, &c.leaf_key);
+    c.count = 1;
+    expect_refusal(&o, "localhost", NONE, 48, WC_VERIFY_NO_ISSUER);
+    free_chain(&c);
+
+    /* Missing intermediate: the server sends only its leaf. */
+    {
+        X509 *ica = make_cert(&ica_opts, root, root_key, &k[0]);
+
+        c.cert[0] = make_cert(&leaf, ica, k[0], &c.leaf_key);
+        c.count = 1;
+        expect_refusal(&o, "localhost", NONE, 48, WC_VERIFY_NO_ISSUER);
+        free_chain(&c);
+        X509_free(ica);
+        EVP_PKEY_free(k[0]);
+    }
+
+    /* An RSA-only server cannot sign what the companion accepts. */
+    leaf.rsa = 1;
+    c.cert[0] = make_cert(&leaf, root, root_key, &c.leaf_key);
+    c.count = 1;
+    CHECK(!handshake(&o, "localhost", NONE));
+    tls_status(st);
+    /* OpenSSL refuses first: no signature scheme it can use. */
+    CHECK(L.peer_alert == 40 ||
+          (st[WD_TLSS_STATE] == 3 && st[WD_TLSS_ALERT] == 43));
+    finish();
+    free_chain(&c);
+
+    X509_free(root);
+    EVP_PKEY_free(root_key);
+}
+
 static void
 test_refusals(void)
 {
-    struct server_opts o = {NULL, NULL, 1};
+    struct server_opts o = {NULL, NULL, 1, NULL};
 
     expect_refusal(&o, "example.com", NONE, 46, WC_VERIFY_NAME_MISMATCH);
     expect_refusal(&o, "127.0.0.2", NONE, 46, WC_VERIFY_NAME_MISMATCH);
@@ -644,7 +824,7 @@ test_refusals(void)
 static void
 test_tampering(void)
 {
-    struct server_opts o = {NULL, NULL, 0};
+    struct server_opts o = {NULL, NULL, 0, NULL};
 
     expect_refusal(&o, "localhost", TAMPER_CV, 51, 0);
     expect_refusal(&o, "localhost", TAMPER_FINISHED, 51, 0);
@@ -653,7 +833,7 @@ test_tampering(void)
 static void
 test_outside_policy(void)
 {
-    struct server_opts o = {"TLS_CHACHA20_POLY1305_SHA256", NULL, 0};
+    struct server_opts o = {"TLS_CHACHA20_POLY1305_SHA256", NULL, 0, NULL};
 
     /* The server finds nothing it shares with the companion's offer. */
     CHECK(!handshake(&o, "localhost", NONE));
@@ -678,6 +858,7 @@ main(int argc, char **argv)
     test_suites_and_groups();
     test_no_request_tickets_key_update_bulk();
     test_refusals();
+    test_made_chains();
     test_tampering();
     test_outside_policy();
     provision("root.pem", WD_CURVE_P384);
