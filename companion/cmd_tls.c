@@ -19,16 +19,36 @@ release_work(struct wc_companion *c)
     c->tls_work_flight = 0;
 }
 
-/* The session a request names, or NULL if it is not in use. */
+/*
+ * The session a request names, or NULL if it is not in use or belongs
+ * to another channel: one host process cannot drive, or take keys out
+ * of, another's session.
+ */
 static struct wc_tls_session *
 session(struct wc_companion *c, const uint8_t *req, size_t req_len,
         size_t need)
 {
     if (req_len < need || req[0] >= WD_TLS_SESSIONS ||
-        c->tls[req[0]].state == WC_TLS_FREE) {
+        c->tls[req[0]].state == WC_TLS_FREE ||
+        c->tls[req[0]].owner != c->current) {
         return NULL;
     }
     return &c->tls[req[0]];
+}
+
+void
+wc_tls_release(struct wc_companion *c, const struct wc_channel *ch)
+{
+    unsigned i;
+
+    for (i = 0; i < WD_TLS_SESSIONS; i++) {
+        if (c->tls[i].state != WC_TLS_FREE && c->tls[i].owner == ch) {
+            if (c->tls_work_user == (int)i) {
+                release_work(c);
+            }
+            wc_tls_wipe(&c->tls[i]);
+        }
+    }
 }
 
 WC_HANDLER(wc_cmd_tls_open)
@@ -51,6 +71,7 @@ WC_HANDLER(wc_cmd_tls_open)
         wc_tls_wipe(&c->tls[i]);
         return status;
     }
+    c->tls[i].owner = c->current;
     resp[0] = (uint8_t)i;
     *resp_len = 1 + n;
     return WD_STATUS_OK;
@@ -157,23 +178,33 @@ WC_HANDLER(wc_cmd_tls_key_update)
 
 WC_HANDLER(wc_cmd_tls_status)
 {
+    struct wc_tls_session *s = session(c, req, req_len, 1);
+
     if (req_len != 1 || req[0] >= WD_TLS_SESSIONS) {
         return WD_STATUS_BAD_PAYLOAD;
     }
-    *resp_len = wc_tls_status(&c->tls[req[0]], resp);
+    if (s == NULL) {
+        return WD_STATUS_NO_SESSION;
+    }
+    *resp_len = wc_tls_status(s, resp);
     return WD_STATUS_OK;
 }
 
 WC_HANDLER(wc_cmd_tls_close)
 {
+    struct wc_tls_session *s = session(c, req, req_len, 1);
+
     (void)resp;
     *resp_len = 0;
     if (req_len != 1 || req[0] >= WD_TLS_SESSIONS) {
         return WD_STATUS_BAD_PAYLOAD;
     }
+    if (s == NULL) {
+        return WD_STATUS_NO_SESSION;
+    }
     if (c->tls_work_user == req[0]) {
         release_work(c);
     }
-    wc_tls_wipe(&c->tls[req[0]]);
+    wc_tls_wipe(s);
     return WD_STATUS_OK;
 }

@@ -51,6 +51,9 @@ WC_HANDLER(wc_cmd_tls_key_update);
 WC_HANDLER(wc_cmd_tls_status);
 WC_HANDLER(wc_cmd_tls_close);
 
+/* Ends the TLS sessions that channel ch opened. */
+void wc_tls_release(struct wc_companion *c, const struct wc_channel *ch);
+
 /* The lifecycle state in storage; 0 if it cannot be read. */
 unsigned wc_lifecycle(const struct wc_companion *c);
 

@@ -119,6 +119,8 @@ wc_companion_release(struct wc_companion *c, const struct wc_channel *ch)
     if (c->owner == ch) {
         drop_message(c);
     }
+    /* A host that went away cannot finish its TLS sessions. */
+    wc_tls_release(c, ch);
 }
 
 static size_t
@@ -163,6 +165,7 @@ execute(struct wc_companion *c, const struct wc_channel *ch,
     unsigned lifecycle = wc_lifecycle(c);
 
     c->resp_len = 0;
+    c->current = ch;
     if (c->store.failed && cmd->without_storage) {
         /* Its state is unknown: only what cannot change it may run. */
         status = cmd->handler(c, c->req, c->req_len, c->resp, &c->resp_len);
@@ -174,6 +177,7 @@ execute(struct wc_companion *c, const struct wc_channel *ch,
     } else {
         status = cmd->handler(c, c->req, c->req_len, c->resp, &c->resp_len);
     }
+    c->current = NULL;
     wc_wipe(c->req, c->req_len);
     c->req_len = 0;
     c->req_cmd = 0;

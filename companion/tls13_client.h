@@ -56,6 +56,7 @@ enum wc_tls_state {
 
 struct wc_tls_session {
     enum wc_tls_state state;
+    const struct wc_channel *owner; /* the bus channel that opened it */
     uint8_t alert;  /* to send, once failed */
     uint8_t reason; /* certificate verdict, once failed on one */
     uint8_t flags;  /* WD_TLSS_F_* */

@@ -254,7 +254,7 @@ check_leaf(const struct wc_x509 *leaf, const struct wc_verify_input *in)
     }
     /* CA/B Forum 7.1.2.7: a server certificate is not a CA. */
     if (leaf->is_ca || (leaf->extensions & WC_EXT_NAME_CONSTRAINTS)) {
-        return WC_VERIFY_NOT_CA;
+        return WC_VERIFY_LEAF_IS_CA;
     }
     if ((leaf->extensions & WC_EXT_KEY_USAGE) &&
         (!(leaf->key_usage & WC_KU_DIGITAL_SIGNATURE) ||

@@ -35,7 +35,8 @@
     X(NAME_CONSTRAINTS, 13, "name constraints violated")                    \
     X(CRITICAL_EXTENSION, 14, "unsupported critical extension")             \
     X(BAD_PEER_NAME, 15, "peer name is not a valid DNS name or IP address") \
-    X(TOO_COMPLEX, 16, "path building gave up: chain too complex")
+    X(TOO_COMPLEX, 16, "path building gave up: chain too complex")         \
+    X(LEAF_IS_CA, 17, "server certificate is a CA certificate")
 
 enum wc_verify_result {
 #define WC_X(name, code, message) WC_VERIFY_##name = code,

@@ -43,6 +43,7 @@ struct wc_companion {
      * channel at a time.
      */
     const struct wc_channel *owner;
+    const struct wc_channel *current; /* channel of the running command */
     uint8_t req_cmd;
     size_t req_len;
     uint8_t req[WD_MAX_MESSAGE];

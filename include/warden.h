@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 /*
- * Host errors: X(name, code, message). 1-31 are the library's own;
- * WARDEN_ERR_COMPANION means the companion answered with an error status,
- * which warden_last_error() returns (codes in docs/protocol.md).
+ * Host errors: X(name, code, message). 1-31 are the library's own
+ * (16-31 those of TLS connections); WARDEN_ERR_COMPANION means the
+ * companion answered with an error status, which warden_last_error()
+ * returns (codes in docs/protocol.md).
  */
 #define WARDEN_ERROR_LIST(X)                                                 \
     X(OK, 0, "success")                                                     \
@@ -27,6 +28,14 @@
     X(TIMEOUT, 6, "companion did not answer in time")                       \
     X(PROTOCOL, 7, "malformed response from the companion")                 \
     X(NOT_OPEN, 8, "companion not open")                                    \
+    X(NETWORK, 16, "network connection failed")                             \
+    X(TLS_STATE, 17, "TLS call out of order")                               \
+    X(TLS_CERT, 18, "server certificate rejected")                          \
+    X(TLS_REFUSED, 19, "companion refused the server's handshake")          \
+    X(TLS_ALERT, 20, "server sent an alert")                                \
+    X(TLS_PROTOCOL, 21, "server broke the TLS record or handshake rules")   \
+    X(TLS_TRUNCATED, 22, "connection ended without close_notify")           \
+    X(WANT_READ, 23, "no data yet: poll the socket for input")              \
     X(COMPANION, 64, "companion refused the request")
 
 enum warden_err {
@@ -272,5 +281,240 @@ int warden_cert_read(struct warden_dev *dev, unsigned kind, unsigned index,
 int warden_call(struct warden_dev *dev, uint8_t command, const void *req,
                 size_t req_len, void *resp, size_t resp_cap,
                 size_t *resp_len);
+
+/*
+ * TLS 1.3 client connections through the companion (design §3).
+ *
+ * The companion writes the ClientHello from its own policy, checks the
+ * server's every handshake message, validates the server's certificate
+ * chain against its own roots and the server name, answers a
+ * CertificateRequest with the device certificate and key, and hands
+ * the host only traffic keys. The host moves records. Nothing here can
+ * turn server authentication off: a connection that reports success
+ * talks to a server whose certificate the companion accepted for the
+ * name given.
+ *
+ * Blocking use, over a socket:
+ *
+ *   struct warden_tls tls;                  (about 39 KB: not on a
+ *                                            small stack)
+ *   rc = warden_tls_connect(&tls, &dev, "example.com", "443", NULL);
+ *   rc = warden_tls_write(&tls, req, req_len);
+ *   rc = warden_tls_read(&tls, buf, sizeof(buf), &got);   got 0: EOF
+ *   warden_tls_close(&tls);
+ *
+ * Every call returns a warden_err; warden_tls_error() says what went
+ * wrong in words ("server certificate: expired"). A connection that
+ * failed stays failed: every later call returns its first error, and
+ * only warden_tls_close() is left. Where a failure calls for it, the
+ * alert of RFC 8446 section 6 has been sent to the server.
+ *
+ * struct warden_dev must stay open while the connection is: the
+ * companion keeps the session (at most 4 at once) until
+ * warden_tls_close().
+ */
+
+/* TLS 1.3 cipher suites (RFC 8446 B.4) and groups (4.2.7) to narrow to. */
+#define WARDEN_TLS_AES_128_GCM_SHA256 0x1301
+#define WARDEN_TLS_AES_256_GCM_SHA384 0x1302
+#define WARDEN_TLS_AES_128_CCM_SHA256 0x1304
+#define WARDEN_TLS_GROUP_SECP256R1 0x0017
+#define WARDEN_TLS_GROUP_SECP384R1 0x0018
+#define WARDEN_TLS_GROUP_X25519 0x001d
+
+#define WARDEN_TLS_LIST_MAX 8     /* suites or groups in the options */
+#define WARDEN_TLS_RECORD_MAX 16384 /* plaintext bytes per record */
+
+/*
+ * Connection options; all zero (or a NULL pointer) means the
+ * companion's defaults. They can only narrow its policy: a suite or
+ * group outside it is refused, never added.
+ */
+struct warden_tls_options {
+    /* ALPN protocols (RFC 7301), comma-separated: "h2,http/1.1". */
+    const char *alpn;
+    /* Cipher suites to offer, in order (WARDEN_TLS_AES_*). */
+    const unsigned *suites;
+    size_t n_suites;
+    /* Groups to offer key shares for (WARDEN_TLS_GROUP_*). */
+    const unsigned *groups;
+    size_t n_groups;
+    /* Largest plaintext per record written, 1..16384; 0: 16384. */
+    size_t record_size;
+    /* Seconds since 1970 for certificate validity; 0: the system clock. */
+    int64_t now;
+};
+
+/* What the companion decided for a connection. */
+struct warden_tls_info {
+    unsigned version;     /* 0x0304 */
+    unsigned suite;       /* WARDEN_TLS_AES_* */
+    unsigned group;       /* WARDEN_TLS_GROUP_* */
+    int hello_retry;      /* the server asked for another key share */
+    int cert_requested;   /* the server asked for a client certificate */
+    int client_cert;      /* the device certificate was sent */
+    unsigned chain_len;   /* certificates the server sent */
+    char alpn[256];       /* the protocol selected, "" if none */
+};
+
+/*
+ * A TLS connection. Caller-owned; fields are private. It points into
+ * itself: do not move or copy it while in use.
+ */
+#define WARDEN_TLS_CTX_SIZE 39936
+struct warden_tls {
+    union {
+        unsigned char bytes[WARDEN_TLS_CTX_SIZE];
+        uint64_t align_u64;
+        void *align_ptr;
+        double align_double;
+    } priv;
+};
+
+/*
+ * Resolves host, connects over TCP to port (a number or a service name),
+ * with TCP_NODELAY, and runs the handshake; host is also the name the
+ * server's certificate must carry (a DNS name or an IP address
+ * literal). options may be NULL. On any failure tls holds the error and
+ * needs only warden_tls_close(). Returns WARDEN_ERR_OK, WARDEN_ERR_NETWORK
+ * (resolving, connecting, sending, receiving), one of the TLS errors, or
+ * a companion error.
+ */
+int warden_tls_connect(struct warden_tls *tls, struct warden_dev *dev,
+                       const char *host, const char *port,
+                       const struct warden_tls_options *options);
+
+/*
+ * As warden_tls_connect() over fd, a connected blocking stream socket
+ * the caller keeps: warden_tls_close() does not close it. servername is
+ * the name the server's certificate must carry.
+ */
+int warden_tls_connect_socket(struct warden_tls *tls, struct warden_dev *dev,
+                              int fd, const char *servername,
+                              const struct warden_tls_options *options);
+
+/*
+ * Reads application data into buf (capacity cap): blocks until some is
+ * there. *got 0 with WARDEN_ERR_OK is the end of the server's data
+ * (its close_notify); an end of the stream without one is
+ * WARDEN_ERR_TLS_TRUNCATED.
+ *
+ * On a socket set O_NONBLOCK after the handshake it returns
+ * WARDEN_ERR_WANT_READ instead of blocking (not an error: poll for
+ * input and call again). Writes still wait until the socket takes
+ * their records.
+ */
+int warden_tls_read(struct warden_tls *tls, void *buf, size_t cap,
+                    size_t *got);
+
+/* Writes all len bytes as application data records. */
+int warden_tls_write(struct warden_tls *tls, const void *buf, size_t len);
+
+/*
+ * Ends the connection: sends close_notify if the connection is up,
+ * frees the companion's session, wipes every key, and closes the socket
+ * that warden_tls_connect() opened. Returns the first error the
+ * connection had, or WARDEN_ERR_OK. tls may then be connected again.
+ */
+int warden_tls_close(struct warden_tls *tls);
+
+/*
+ * The connection's socket (-1 if none), for poll() loops: set it
+ * O_NONBLOCK and call warden_tls_read() until WARDEN_ERR_WANT_READ
+ * before polling it. (A readable socket may hold only handshake
+ * messages such as session tickets, and decrypted data may wait in the
+ * connection while the socket has nothing.)
+ */
+int warden_tls_socket(const struct warden_tls *tls);
+
+/* The first error's message; "" when there is none. */
+const char *warden_tls_error(const struct warden_tls *tls);
+
+/*
+ * The first error's code and its detail: the companion status with
+ * WARDEN_ERR_COMPANION, the certificate verdict (docs/protocol.md)
+ * with WARDEN_ERR_TLS_CERT, the alert received with
+ * WARDEN_ERR_TLS_ALERT or sent with WARDEN_ERR_TLS_REFUSED and
+ * WARDEN_ERR_TLS_PROTOCOL; 0 otherwise. detail may be NULL.
+ */
+int warden_tls_last_error(const struct warden_tls *tls, unsigned *detail);
+
+/* Asks the companion what it decided for a connected session. */
+int warden_tls_info(struct warden_tls *tls, struct warden_tls_info *info);
+
+/* Names: "TLS_AES_128_GCM_SHA256", "x25519", "handshake_failure"; NULL
+ * for numbers not known. */
+const char *warden_tls_suite_name(unsigned suite);
+const char *warden_tls_group_name(unsigned group);
+const char *warden_tls_alert_text(unsigned alert);
+
+/*
+ * The sans-I/O core under the calls above, for event loops and RTOSes
+ * that move the bytes themselves:
+ *
+ *   warden_tls_start(&tls, &dev, "example.com", NULL);
+ *   loop:
+ *     out = warden_tls_output(&tls, &n);   send n bytes, then
+ *     warden_tls_output_done(&tls, sent);
+ *     warden_tls_feed(&tls, bytes from the server, len, &used);
+ *     warden_tls_take(&tls, buf, cap, &got);      application data
+ *     warden_tls_send(&tls, data, len, &used);    once connected
+ *   warden_tls_shutdown(&tls);   queues close_notify; send the output
+ *   warden_tls_close(&tls);
+ *
+ * The engine takes input only when it can act on it: feed takes
+ * nothing while application data waits to be taken, and nothing during
+ * the handshake while output waits to be sent. Send what
+ * warden_tls_output() gives before feeding more.
+ */
+
+/* Starts a connection: the companion's ClientHello is then output. */
+int warden_tls_start(struct warden_tls *tls, struct warden_dev *dev,
+                     const char *servername,
+                     const struct warden_tls_options *options);
+
+/*
+ * Gives the engine len bytes received from the server; *used gets how
+ * many it took (keep the rest for the next call). Returns WARDEN_ERR_OK
+ * or the connection's error; after an error, send the output (it may
+ * hold an alert) and close.
+ */
+int warden_tls_feed(struct warden_tls *tls, const void *in, size_t len,
+                    size_t *used);
+
+/* Bytes waiting to be sent to the server (NULL and 0 when none). */
+const uint8_t *warden_tls_output(struct warden_tls *tls, size_t *len);
+
+/* Marks n bytes of the output as sent. */
+void warden_tls_output_done(struct warden_tls *tls, size_t n);
+
+/*
+ * Copies application data received into buf (capacity cap); *got 0
+ * when there is none yet. warden_tls_eof() tells the end.
+ */
+int warden_tls_take(struct warden_tls *tls, void *buf, size_t cap,
+                    size_t *got);
+
+/*
+ * Seals up to len bytes of application data into output records; *used
+ * gets how many (0 while the output is full: send it first).
+ * WARDEN_ERR_TLS_STATE before the handshake is done or after shutdown.
+ */
+int warden_tls_send(struct warden_tls *tls, const void *data, size_t len,
+                    size_t *used);
+
+/*
+ * Queues close_notify (RFC 8446 6.1), and sends it on a connection made
+ * by warden_tls_connect*(): the end of our data. Nothing can be sent
+ * after it; the server's data can still be read. During the handshake
+ * it sends user_canceled first and fails the connection.
+ */
+int warden_tls_shutdown(struct warden_tls *tls);
+
+/* 1 once the handshake is done: the server is authenticated. */
+int warden_tls_connected(const struct warden_tls *tls);
+
+/* 1 once the server's close_notify came and its data were all taken. */
+int warden_tls_eof(const struct warden_tls *tls);
 
 #endif

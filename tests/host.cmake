@@ -46,3 +46,21 @@ target_link_libraries(test_record PRIVATE warden wt_support bearssl::bearssl
   warden_strict)
 add_test(NAME record COMMAND test_record)
 set_tests_properties(record PROPERTIES TIMEOUT 120)
+
+# The TLS engine against a scripted companion and scripted server bytes:
+# RFC 8448 records, reassembly at every split point, alerts, failures.
+add_executable(test_tls test_tls.c)
+target_include_directories(test_tls PRIVATE ${PROJECT_SOURCE_DIR}/host)
+target_link_libraries(test_tls PRIVATE warden wd_proto wt_support
+  bearssl::bearssl warden_strict)
+add_test(NAME tls COMMAND test_tls)
+set_tests_properties(tls PROPERTIES TIMEOUT 120)
+
+# TLS 1.3 end to end: wardend provisioned with the dev PKI, `warden
+# connect` against `openssl s_server` on loopback, every suite and group
+# with client authentication, refusals. Needs the openssl command.
+add_test(NAME tls_interop
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tls_interop_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(tls_interop PROPERTIES TIMEOUT 300)

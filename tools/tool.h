@@ -25,6 +25,7 @@
 #define OPT_TARGET 0x020      /* --admin, --firmware */
 #define OPT_CHECK 0x040       /* --check */
 #define OPT_CERT_REF 0x080    /* --index N, --root N */
+#define OPT_TLS 0x100         /* --alpn, --suite, --group, --quiet */
 
 /* Parsed options; those a command does not take keep their defaults. */
 struct tool_opts {
@@ -39,6 +40,10 @@ struct tool_opts {
     int root; /* --root given: index is a root slot */
     int index_given;
     unsigned index;
+    const char *alpn;   /* comma-separated ALPN protocols */
+    const char *suites; /* comma-separated cipher suite names */
+    const char *groups; /* comma-separated group names */
+    int quiet;
 };
 
 struct command {
@@ -102,5 +107,7 @@ int run_get_cert(const struct tool_opts *o, int argc, char **argv);
 void usage_get_cert(FILE *out);
 int run_provision(const struct tool_opts *o, int argc, char **argv);
 void usage_provision(FILE *out);
+int run_connect(const struct tool_opts *o, int argc, char **argv);
+void usage_connect(FILE *out);
 
 #endif

@@ -34,6 +34,8 @@ usage_main(FILE *out)
                  "commands:\n"
                  "  status        show what the companion says about itself\n"
                  "  random N      read N random bytes from the companion\n"
+                 "  connect HOST PORT   TLS 1.3 to a server: stdin to it, its\n"
+                 "                      data to stdout\n"
                  "  help [CMD]    show help for warden or for one command\n"
                  "\n"
                  "provisioning (what changes the companion works only\n"
@@ -326,6 +328,11 @@ option_bit(int c)
     case 'i':
     case 'R':
         return OPT_CERT_REF;
+    case 'L':
+    case 'S':
+    case 'G':
+    case 'q':
+        return OPT_TLS;
     }
     return 0;
 }
@@ -378,6 +385,18 @@ take_option(const struct command *cmd, int c, struct tool_opts *o)
         o->index_given = 1;
         o->root = c == 'R';
         break;
+    case 'L':
+        o->alpn = optarg;
+        break;
+    case 'S':
+        o->suites = optarg;
+        break;
+    case 'G':
+        o->groups = optarg;
+        break;
+    case 'q':
+        o->quiet = 1;
+        break;
     }
     return -1;
 }
@@ -405,6 +424,10 @@ parse_options(const struct command *cmd, int argc, char **argv,
         {"check", no_argument, NULL, 'k'},
         {"index", required_argument, NULL, 'i'},
         {"root", required_argument, NULL, 'R'},
+        {"alpn", required_argument, NULL, 'L'},
+        {"suite", required_argument, NULL, 'S'},
+        {"group", required_argument, NULL, 'G'},
+        {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0},
     };
     char name[48];
@@ -620,6 +643,7 @@ static const struct command commands[] = {
     {"lock", run_lock, usage_lock, 0, 1},
     {"get-cert", run_get_cert, usage_get_cert,
      OPT_ATTESTATION | OPT_CERT_REF | OPT_OUT, 1},
+    {"connect", run_connect, usage_connect, OPT_TLS, 1},
 };
 
 static const struct command *

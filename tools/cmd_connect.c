@@ -1,0 +1,319 @@
+/*
+ * warden connect: a TLS 1.3 connection made through the companion, with
+ * stdin sent to the server and the server's data written to stdout, in
+ * the manner of `openssl s_client -quiet`. What the companion decided
+ * (suite, group, retry, chains, ALPN) goes to stderr first.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#define RELAY_BUF 16384
+
+void
+usage_connect(FILE *out)
+{
+    fprintf(out,
+            "usage: warden [--companion ADDR] connect HOST PORT [--alpn LIST]\n"
+            "              [--suite LIST] [--group LIST] [--quiet]\n"
+            "\n"
+            "Connects to HOST on TCP port PORT with TLS 1.3. The companion\n"
+            "writes the handshake, checks the server's certificate chain\n"
+            "against its roots and HOST (a DNS name or an IP address), and\n"
+            "answers a certificate request with the device certificate.\n"
+            "Nothing turns that check off.\n"
+            "\n"
+            "Tells on stderr what the companion decided, then sends stdin\n"
+            "to the server and writes what the server sends to stdout. At\n"
+            "the end of stdin it sends close_notify and waits for the server\n"
+            "to finish; it stops when the server does.\n"
+            "\n"
+            "options:\n"
+            "  --alpn LIST   ALPN protocols to offer, comma-separated\n"
+            "                (h2,http/1.1)\n"
+            "  --suite LIST  cipher suites to offer, comma-separated:\n"
+            "                TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,\n"
+            "                TLS_AES_128_CCM_SHA256\n"
+            "  --group LIST  key exchange groups to offer, comma-separated:\n"
+            "                x25519, secp256r1 (p256), secp384r1 (p384)\n"
+            "  --quiet       do not tell what the companion decided\n"
+            "\n"
+            "Suites and groups narrow the companion's policy; they cannot\n"
+            "widen it.\n");
+}
+
+/* A name's number from list (suites or groups), 0 if none. */
+static unsigned
+tls_number(const char *name, size_t len, int groups)
+{
+    static const unsigned suites[] = {WARDEN_TLS_AES_128_GCM_SHA256,
+                                      WARDEN_TLS_AES_256_GCM_SHA384,
+                                      WARDEN_TLS_AES_128_CCM_SHA256};
+    static const struct {
+        const char *alias;
+        unsigned group;
+    } aliases[] = {
+        {"x25519", WARDEN_TLS_GROUP_X25519},
+        {"secp256r1", WARDEN_TLS_GROUP_SECP256R1},
+        {"p256", WARDEN_TLS_GROUP_SECP256R1},
+        {"p-256", WARDEN_TLS_GROUP_SECP256R1},
+        {"secp384r1", WARDEN_TLS_GROUP_SECP384R1},
+        {"p384", WARDEN_TLS_GROUP_SECP384R1},
+        {"p-384", WARDEN_TLS_GROUP_SECP384R1},
+    };
+    const char *full;
+    size_t i;
+
+    if (groups) {
+        for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+            if (strlen(aliases[i].alias) == len &&
+                strncasecmp(aliases[i].alias, name, len) == 0) {
+                return aliases[i].group;
+            }
+        }
+        return 0;
+    }
+    for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+        full = warden_tls_suite_name(suites[i]);
+        if (strlen(full) == len && strncasecmp(full, name, len) == 0) {
+            return suites[i];
+        }
+    }
+    return 0;
+}
+
+/*
+ * Parses a comma-separated list of suite or group names into out (at
+ * most WARDEN_TLS_LIST_MAX). Returns 0, or the usage error's status.
+ */
+static int
+parse_list(const char *text, int groups, unsigned *out, size_t *n)
+{
+    const char *what = groups ? "unknown group" : "unknown cipher suite";
+    const char *p = text;
+    char bad[64];
+    size_t len;
+
+    *n = 0;
+    for (;;) {
+        len = strcspn(p, ",");
+        if (*n == WARDEN_TLS_LIST_MAX) {
+            return tool_usage_error("connect", "too many names in", text);
+        }
+        out[*n] = tls_number(p, len, groups);
+        if (out[*n] == 0) {
+            snprintf(bad, sizeof(bad), "%.*s", (int)(len < 60 ? len : 60), p);
+            return tool_usage_error("connect", what, bad);
+        }
+        (*n)++;
+        if (p[len] == '\0') {
+            return 0;
+        }
+        p += len + 1;
+    }
+}
+
+/* What the companion decided, on stderr. */
+static void
+tell(struct warden_tls *tls, const char *host, const char *port)
+{
+    struct warden_tls_info info;
+    const char *suite, *group, *client;
+
+    if (warden_tls_info(tls, &info) != WARDEN_ERR_OK) {
+        fprintf(stderr, "warden: connect: %s\n", warden_tls_error(tls));
+        return;
+    }
+    suite = warden_tls_suite_name(info.suite);
+    group = warden_tls_group_name(info.group);
+    if (!info.cert_requested) {
+        client = "not requested";
+    } else if (info.client_cert) {
+        client = "sent";
+    } else {
+        client = "requested, not sent";
+    }
+    fprintf(stderr, "connected to %s port %s\n", host, port);
+    fprintf(stderr, "  version             TLS %u.%u\n",
+            (info.version >> 8) - 2, (info.version & 0xff) - 1);
+    fprintf(stderr, "  cipher suite        %s\n",
+            suite != NULL ? suite : "(unknown)");
+    fprintf(stderr, "  group               %s\n",
+            group != NULL ? group : "(unknown)");
+    fprintf(stderr, "  hello retry         %s\n",
+            info.hello_retry ? "yes" : "no");
+    fprintf(stderr, "  server chain        %u certificate%s\n", info.chain_len,
+            info.chain_len == 1 ? "" : "s");
+    fprintf(stderr, "  client certificate  %s\n", client);
+    fprintf(stderr, "  ALPN                %s\n",
+            info.alpn[0] != '\0' ? info.alpn : "(none)");
+}
+
+/* Writes all n bytes to stdout; 0 or -1. */
+static int
+put_out(const uint8_t *p, size_t n)
+{
+    ssize_t w;
+
+    while (n > 0) {
+        w = write(STDOUT_FILENO, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * The server's data to stdout until the socket has nothing more for
+ * now. Returns 1 to go on, 0 at the end of the server's data, -1 after
+ * saying what failed.
+ */
+static int
+from_server(struct warden_tls *tls, uint8_t *buf)
+{
+    size_t got;
+    int rc;
+
+    for (;;) {
+        rc = warden_tls_read(tls, buf, RELAY_BUF, &got);
+        if (rc == WARDEN_ERR_WANT_READ) {
+            return 1;
+        }
+        if (rc != WARDEN_ERR_OK) {
+            fprintf(stderr, "warden: connect: %s\n", warden_tls_error(tls));
+            return -1;
+        }
+        if (got == 0) {
+            return 0;
+        }
+        if (put_out(buf, got) != 0) {
+            fprintf(stderr, "warden: connect: cannot write to stdout: %s\n",
+                    strerror(errno));
+            return -1;
+        }
+    }
+}
+
+/*
+ * stdin to the server, the server to stdout, over the socket made
+ * O_NONBLOCK. Returns the exit status.
+ */
+static int
+relay(struct warden_tls *tls)
+{
+    static uint8_t buf[RELAY_BUF];
+    struct pollfd fds[2];
+    int sock = warden_tls_socket(tls);
+    int stdin_open = 1;
+    int flags, rc;
+    ssize_t n;
+
+    flags = fcntl(sock, F_GETFL);
+    if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0) {
+        return tool_fail("connect", "fcntl: %s", strerror(errno));
+    }
+    for (;;) {
+        /* All the engine and the socket hold first: poll() cannot see it. */
+        rc = from_server(tls, buf);
+        if (rc <= 0) {
+            return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        }
+        fds[0].fd = sock;
+        fds[0].events = POLLIN;
+        fds[1].fd = STDIN_FILENO;
+        fds[1].events = POLLIN;
+        if (poll(fds, stdin_open ? 2 : 1, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return tool_fail("connect", "poll: %s", strerror(errno));
+        }
+        if (!stdin_open || fds[1].revents == 0) {
+            continue;
+        }
+        n = read(STDIN_FILENO, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return tool_fail("connect", "cannot read stdin: %s",
+                             strerror(errno));
+        }
+        if (n == 0) {
+            /* RFC 8446 6.1: our side is done; the server's may not be. */
+            stdin_open = 0;
+            rc = warden_tls_shutdown(tls);
+        } else {
+            rc = warden_tls_write(tls, buf, (size_t)n);
+        }
+        if (rc != WARDEN_ERR_OK) {
+            return tool_fail("connect", "%s", warden_tls_error(tls));
+        }
+    }
+}
+
+int
+run_connect(const struct tool_opts *o, int argc, char **argv)
+{
+    static struct warden_tls tls; /* about 40 KB: not on the stack */
+    unsigned suites[WARDEN_TLS_LIST_MAX], groups[WARDEN_TLS_LIST_MAX];
+    struct warden_tls_options opts;
+    struct warden_dev dev;
+    int ret;
+
+    if (argc < 2) {
+        return tool_usage_error("connect", "missing HOST and PORT", NULL);
+    }
+    if (argc > 2) {
+        return tool_usage_error("connect", "unexpected argument", argv[2]);
+    }
+    memset(&opts, 0, sizeof(opts));
+    opts.alpn = o->alpn;
+    if (o->suites != NULL) {
+        ret = parse_list(o->suites, 0, suites, &opts.n_suites);
+        if (ret != 0) {
+            return ret;
+        }
+        opts.suites = suites;
+    }
+    if (o->groups != NULL) {
+        ret = parse_list(o->groups, 1, groups, &opts.n_groups);
+        if (ret != 0) {
+            return ret;
+        }
+        opts.groups = groups;
+    }
+
+    ret = tool_open(&dev, o->address);
+    if (ret != 0) {
+        return ret;
+    }
+    if (warden_tls_connect(&tls, &dev, argv[0], argv[1], &opts) !=
+        WARDEN_ERR_OK) {
+        ret = tool_fail("connect", "%s", warden_tls_error(&tls));
+        if (warden_tls_last_error(&tls, NULL) == WARDEN_ERR_ARGUMENT) {
+            ret = EXIT_USAGE;
+        }
+    } else {
+        if (!o->quiet) {
+            tell(&tls, argv[0], argv[1]);
+        }
+        ret = relay(&tls);
+    }
+    warden_tls_close(&tls);
+    warden_close(&dev);
+    return ret;
+}
