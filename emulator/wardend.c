@@ -7,8 +7,16 @@
  * around poll(), so a frame is always handled to its end, storage writes
  * included, before a signal is acted on.
  *
+ * That one thread serves every session, so no session may make it wait:
+ * sockets are non-blocking, a response the peer does not take at once
+ * waits in its session's queue for POLLOUT, and each turn of the loop
+ * answers at most one frame per session. Every way a peer can hold on to
+ * something (a half frame, an unread response, the companion's message
+ * buffers, a session slot) has a time limit.
+ *
  * Logs go to stderr, one line per session opened or closed and one per
- * error, for a service manager to collect.
+ * error (the first few of each session), for a service manager to
+ * collect.
  */
 /* SO_PEERCRED, struct ucred, accept4() and pipe2(). */
 #define _GNU_SOURCE
@@ -43,13 +51,24 @@
 #endif
 
 #define MAX_CLIENTS 16
-/*
- * A frame whose first byte came this long ago and is still not whole, or
- * a chunked message left unfinished this long, ends its session.
- */
+/* A frame whose first byte came this long ago and is still not whole. */
 #define FRAME_TIMEOUT_MS 5000
-/* A peer that reads no response for this long is dropped. */
+/* A peer that has not taken a whole response this long after it was made. */
 #define WRITE_TIMEOUT_MS 5000
+/*
+ * A session that has held the companion's message buffers this long in
+ * one go, however busy it kept them, while everyone else got BUSY.
+ */
+#define HOLD_TIMEOUT_MS 5000
+/* A session that has sent no request this long (--idle-timeout). */
+#define IDLE_TIMEOUT_S 60
+#define IDLE_TIMEOUT_MAX_S 86400
+/*
+ * Refused requests logged per session; the rest are counted, and the
+ * count logged when the session closes, so that a peer cannot fill the
+ * disk with one line per request.
+ */
+#define ERROR_LINES_MAX 10
 #define LISTEN_BACKLOG 16
 
 #define DEFAULT_SUBDIR "/.local/state/warden"
@@ -75,29 +94,47 @@ struct paths {
     size_t state_made;
 };
 
+/* Times are in ms of CLOCK_MONOTONIC. */
 struct client {
     int fd; /* -1: slot free */
     unsigned long session;
     struct wc_channel ch;
     unsigned long requests;
     unsigned long errors;
-    /* ms when the pending frame began, or the last response went out */
+    unsigned long errors_unlogged;
+    /* When the last request was answered, or the connection came. */
+    long long last_request;
+    /* Since when the rest of the frame begun in buf has been waited for. */
     long long frame_start;
+    /* When the response in out was made. */
+    long long out_since;
     /*
      * The session is in the middle of a chunked message: the companion's
-     * one message buffer is its, and every other session gets BUSY.
+     * one message buffer pair is its, and every other session gets BUSY.
+     * Since hold_since, without a break.
      */
-    int mid_message;
+    int holding;
+    long long hold_since;
+    /* A broken stream was answered: close once the answer is out. */
+    int closing;
     size_t len;
     uint8_t buf[WD_MAX_FRAME];
+    /*
+     * The response not yet taken by the peer, out[out_off..out_len). One
+     * is all there ever is: nothing more is read from the session until it
+     * has gone, as a chip's one frame buffer would have it.
+     */
+    size_t out_len;
+    size_t out_off;
+    uint8_t out[WD_MAX_FRAME];
 };
 
-/* About 45 KB of companion: static, as a chip's RAM would be. */
+/* About 80 KB of companion: static, as a chip's RAM would be. */
 static struct wc_companion companion;
 static struct wemu_platform platform;
 static struct client clients[MAX_CLIENTS];
-static uint8_t response[WD_MAX_FRAME];
 static unsigned long sessions_opened;
+static long long idle_ms = IDLE_TIMEOUT_S * 1000LL;
 
 static volatile sig_atomic_t stop_signal;
 static int wake_pipe[2] = {-1, -1};
@@ -195,13 +232,20 @@ setup_signals(void)
 /* Options and paths. */
 
 /* Long options without a one-letter form: values no letter can take. */
-enum { OPT_STATE_DIR = 256, OPT_STORAGE, OPT_KEY_FILE, OPT_SOCKET };
+enum {
+    OPT_STATE_DIR = 256,
+    OPT_STORAGE,
+    OPT_KEY_FILE,
+    OPT_SOCKET,
+    OPT_IDLE_TIMEOUT
+};
 
 static const struct option longopts[] = {
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"storage", required_argument, NULL, OPT_STORAGE},
     {"key-file", required_argument, NULL, OPT_KEY_FILE},
     {"socket", required_argument, NULL, OPT_SOCKET},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -211,7 +255,7 @@ usage(FILE *f)
 {
     fprintf(f, "usage: wardend [--state-dir DIR] [--storage FILE] "
                "[--key-file FILE]\n"
-               "               [--socket PATH]\n"
+               "               [--socket PATH] [--idle-timeout SECONDS]\n"
                "Serves one emulated Warden companion on a UNIX socket until "
                "SIGTERM,\n"
                "SIGINT or SIGHUP.\n"
@@ -225,9 +269,15 @@ usage(FILE *f)
                "  --storage FILE    companion storage (DIR/" STORAGE_NAME ")\n"
                "  --key-file FILE   device-unique key, the emulator's fuses\n"
                "                    (DIR/" KEY_NAME
-               "; made with new storage only)\n"
-               "  --socket PATH     socket to serve on (DIR/" SOCKET_NAME ")\n"
-               "  -h, --help        show this help\n");
+               "; made with new storage only)\n");
+    fprintf(f,
+            "  --socket PATH     socket to serve on (DIR/" SOCKET_NAME ")\n"
+            "  --idle-timeout SECONDS\n"
+            "                    close a session that sends no request for "
+            "this long\n"
+            "                    (%d; 1 to %d)\n"
+            "  -h, --help        show this help\n",
+            IDLE_TIMEOUT_S, IDLE_TIMEOUT_MAX_S);
 }
 
 static void usage_error(const char *fmt, ...) WEMU_PRINTF(1, 2);
@@ -445,15 +495,35 @@ resolve_paths(struct paths *p, const char *state_dir, const char *storage,
     return 0;
 }
 
+/* Whole seconds for --idle-timeout: digits only, 1 to the maximum. */
+static int
+parse_seconds(const char *s, long *out)
+{
+    char *end;
+    long v;
+
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1 || v > IDLE_TIMEOUT_MAX_S) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 /*
  * Returns 1 to go on, 0 after --help, -1 for a usage error and -2 when
- * the paths are unusable. Has no effect on the file system.
+ * the paths are unusable. Sets idle_ms. Has no effect on the file system.
  */
 static int
 parse_args(int argc, char **argv, struct paths *p)
 {
     const char *state_dir = NULL, *storage = NULL, *key = NULL;
     const char *sock = NULL;
+    long idle_s = IDLE_TIMEOUT_S;
     int c;
 
     /* Errors are reported by bad_option(), not by getopt itself. */
@@ -472,6 +542,14 @@ parse_args(int argc, char **argv, struct paths *p)
         case OPT_SOCKET:
             sock = optarg;
             break;
+        case OPT_IDLE_TIMEOUT:
+            if (parse_seconds(optarg, &idle_s) != 0) {
+                usage_error("option '--idle-timeout' takes whole seconds "
+                            "from 1 to %d, not '%s'",
+                            IDLE_TIMEOUT_MAX_S, optarg);
+                return -1;
+            }
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -484,6 +562,7 @@ parse_args(int argc, char **argv, struct paths *p)
         usage_error("unexpected argument '%s'", argv[optind]);
         return -1;
     }
+    idle_ms = idle_s * 1000LL;
     return resolve_paths(p, state_dir, storage, key, sock) == 0 ? 1 : -2;
 }
 
@@ -603,17 +682,83 @@ remove_socket(const char *path, const struct stat *bound)
 
 /* Sessions. */
 
+/* 1 if buf begins with something to answer: a whole or broken frame. */
+static int
+has_frame(const struct client *c)
+{
+    enum wd_frame_result r;
+    enum wd_status status;
+    size_t frame_len;
+
+    if (c->len == 0) {
+        return 0;
+    }
+    r = wd_frame_check(c->buf, c->len, &frame_len, &status);
+    return r != WD_FRAME_NEED_MORE;
+}
+
+/*
+ * Back-pressure: a session is read only while it has no response waiting
+ * to go out and no frame waiting for its answer, so a peer that does not
+ * read gets nothing more queued for it, and a frame waits in its socket.
+ */
+static int
+wants_input(const struct client *c)
+{
+    return c->fd >= 0 && c->out_len == 0 && !c->closing && !has_frame(c);
+}
+
+/* A frame is here and nothing stands in the way of its answer. */
+static int
+is_ready(const struct client *c)
+{
+    return c->fd >= 0 && c->out_len == 0 && !c->closing && has_frame(c);
+}
+
 static void
 client_close(struct client *c)
 {
     wc_companion_release(&companion, &c->ch);
     close(c->fd);
+    if (c->errors_unlogged > 0) {
+        log_msg("session %lu: %lu more errors", c->session, c->errors_unlogged);
+    }
     log_msg("session %lu closed: %lu requests, %lu errors", c->session,
             c->requests, c->errors);
-    /* The buffer may hold request bytes that a later command keeps secret. */
+    /*
+     * The buffers may hold request bytes that a later command keeps
+     * secret, or random bytes a host was to make keys of.
+     */
     wc_wipe(c->buf, sizeof(c->buf));
+    wc_wipe(c->out, sizeof(c->out));
     c->fd = -1;
     c->len = 0;
+    c->out_len = 0;
+    c->out_off = 0;
+    c->holding = 0;
+    c->closing = 0;
+}
+
+/* The session that has gone longest without a request; the older on a tie. */
+static struct client *
+longest_idle(void)
+{
+    struct client *best = NULL;
+    unsigned i;
+
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &clients[i];
+
+        if (c->fd < 0) {
+            continue;
+        }
+        if (best == NULL || c->last_request < best->last_request ||
+            (c->last_request == best->last_request &&
+             c->session < best->session)) {
+            best = c;
+        }
+    }
+    return best;
 }
 
 static void
@@ -622,6 +767,7 @@ client_accept(int lfd)
     struct ucred cred;
     socklen_t credlen = sizeof(cred);
     struct client *c = NULL;
+    long long now;
     unsigned i;
     int fd;
 
@@ -633,15 +779,23 @@ client_accept(int lfd)
         }
         return;
     }
+    now = now_ms();
     for (i = 0; i < MAX_CLIENTS && c == NULL; i++) {
         if (clients[i].fd < 0) {
             c = &clients[i];
         }
     }
     if (c == NULL) {
-        log_msg("refused a connection: all %d sessions in use", MAX_CLIENTS);
-        close(fd);
-        return;
+        /*
+         * Turning the newcomer away would let sixteen connections that
+         * never send a thing lock everyone out for the idle timeout; the
+         * session that has waited longest without a request makes room.
+         */
+        c = longest_idle();
+        log_msg("all %d sessions in use: closing session %lu, idle %lld s, "
+                "for a new connection",
+                MAX_CLIENTS, c->session, (now - c->last_request) / 1000);
+        client_close(c);
     }
     memset(&cred, 0, sizeof(cred));
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) != 0) {
@@ -652,55 +806,111 @@ client_accept(int lfd)
     c->session = ++sessions_opened;
     c->requests = 0;
     c->errors = 0;
+    c->errors_unlogged = 0;
+    c->last_request = now;
     c->len = 0;
-    c->mid_message = 0;
+    c->out_len = 0;
+    c->out_off = 0;
+    c->holding = 0;
+    c->closing = 0;
     wc_channel_init(&c->ch);
     log_msg("session %lu open: pid %ld uid %ld", c->session, (long)cred.pid,
             (long)cred.uid);
 }
 
-/* Sends all of buf, waiting at most WRITE_TIMEOUT_MS for the peer. */
+/*
+ * Sends as much of the queued response as the socket takes now; the
+ * rest waits for POLLOUT. Returns -1 if the session was closed.
+ */
 static int
-send_all(int fd, const uint8_t *buf, size_t len)
+client_flush(struct client *c)
 {
-    long long deadline = now_ms() + WRITE_TIMEOUT_MS;
-    struct pollfd pfd;
     ssize_t n;
-    long long left;
 
-    while (len > 0) {
-        n = send(fd, buf, len, MSG_NOSIGNAL);
+    while (c->out_off < c->out_len) {
+        n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                 MSG_NOSIGNAL);
         if (n > 0) {
-            buf += n;
-            len -= (size_t)n;
+            c->out_off += (size_t)n;
             continue;
         }
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-            errno != EINTR) {
-            return -1;
+        if (n < 0 && errno == EINTR) {
+            continue;
         }
-        left = deadline - now_ms();
-        if (left <= 0) {
-            errno = ETIMEDOUT;
-            return -1;
+        if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+            return 0;
         }
-        pfd.fd = fd;
-        pfd.events = POLLOUT;
-        pfd.revents = 0;
-        if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-            return -1;
-        }
+        log_msg("session %lu: cannot send response: %s", c->session,
+                strerror(errno));
+        client_close(c);
+        return -1;
     }
+    wc_wipe(c->out, c->out_len);
+    c->out_len = 0;
+    c->out_off = 0;
+    if (c->closing) {
+        client_close(c);
+        return -1;
+    }
+    /*
+     * Reading starts again: the rest of a frame begun in buf is waited
+     * for from now, not from before the peer held things up.
+     */
+    c->frame_start = now_ms();
     return 0;
 }
 
-/* One log line for a request the companion answered with an error. */
+/*
+ * One read of what the socket holds, if the session may read now.
+ * Returns 1 if bytes came, 0 if none did, -1 if the session was closed.
+ */
+static int
+client_pull(struct client *c)
+{
+    ssize_t n;
+
+    if (!wants_input(c)) {
+        return 0;
+    }
+    n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            return 0;
+        }
+        log_msg("session %lu: read failed: %s", c->session, strerror(errno));
+        client_close(c);
+        return -1;
+    }
+    if (n == 0) {
+        if (c->len > 0) {
+            log_msg("session %lu: closed mid-frame after %lu bytes", c->session,
+                    (unsigned long)c->len);
+        }
+        client_close(c);
+        return -1;
+    }
+    if (c->len == 0) {
+        c->frame_start = now_ms();
+    }
+    c->len += (size_t)n;
+    return 1;
+}
+
+/*
+ * One log line for a request the companion answered with an error, for
+ * the first few of a session; the rest are only counted. The error that
+ * closes a session is always told.
+ */
 static void
-log_error(const struct client *c, const uint8_t *frame, size_t len,
-          unsigned status, int closing)
+log_error(struct client *c, const uint8_t *frame, size_t len, unsigned status,
+          int closing)
 {
     const char *tail = closing ? "; closing" : "";
 
+    if (!closing && c->errors > ERROR_LINES_MAX) {
+        c->errors_unlogged++;
+        return;
+    }
     if (len >= WD_HEADER_LEN && frame[0] == WD_PROTO_VERSION) {
         log_msg("session %lu: request seq %u (%s): %s%s", c->session,
                 (unsigned)wd_get16(frame + 4), wd_command_name(frame[1]),
@@ -716,133 +926,148 @@ log_error(const struct client *c, const uint8_t *frame, size_t len,
 }
 
 /*
- * Hands one frame (or, if broken, what there is of it) to the companion
- * and sends its response. Returns -1 if the session had to be closed.
+ * Hands the frame at the front of buf (or, if broken, all there is) to
+ * the companion, queues its response and sends what the socket takes.
+ * Only for a session that is_ready(). Returns -1 if it was closed.
  */
 static int
-client_answer(struct client *c, const uint8_t *frame, size_t len, int broken)
+client_answer(struct client *c)
 {
-    size_t out_len;
+    enum wd_frame_result r;
+    enum wd_status status;
+    size_t frame_len = 0, out_len;
+    long long now = now_ms();
+    int broken;
 
-    out_len = wc_companion_handle(&companion, &c->ch, frame, len, response);
+    r = wd_frame_check(c->buf, c->len, &frame_len, &status);
+    /* Nothing after a broken frame can be trusted: answer, then close. */
+    broken = r == WD_FRAME_BROKEN;
+    if (broken) {
+        frame_len = c->len;
+    }
+    out_len =
+        wc_companion_handle(&companion, &c->ch, c->buf, frame_len, c->out);
     c->requests++;
+    c->last_request = now;
     if (out_len < WD_HEADER_LEN) {
         log_msg("session %lu: companion wrote no response; closing",
                 c->session);
         client_close(c);
         return -1;
     }
-    if (response[3] != WD_STATUS_OK) {
+    if (c->out[3] != WD_STATUS_OK) {
         c->errors++;
-        log_error(c, frame, len, response[3], broken);
+        log_error(c, c->buf, frame_len, c->out[3], broken);
     }
-    c->mid_message = wc_companion_holds(&companion, &c->ch);
-    if (send_all(c->fd, response, out_len) != 0) {
-        log_msg("session %lu: cannot send response: %s", c->session,
-                strerror(errno));
-        client_close(c);
-        return -1;
+
+    /* The hold is timed from its start, not from the last chunk. */
+    if (!wc_companion_holds(&companion, &c->ch)) {
+        c->holding = 0;
+    } else if (!c->holding) {
+        c->holding = 1;
+        c->hold_since = now;
     }
-    if (broken) {
-        client_close(c);
-        return -1;
-    }
-    return 0;
+
+    memmove(c->buf, c->buf + frame_len, c->len - frame_len);
+    c->len -= frame_len;
+    wc_wipe(c->buf + c->len, frame_len);
+    c->frame_start = now;
+    c->closing = broken;
+    c->out_len = out_len;
+    c->out_off = 0;
+    c->out_since = now;
+    return client_flush(c);
 }
 
-/* Answers every whole frame in the buffer. */
+/*
+ * The session has held the companion's message buffers for too long.
+ * A frame already here, that the daemon had no turn for, still gets its
+ * answer: it may finish the message. If the hold outlives it, the
+ * session goes, and the buffers with it.
+ */
 static void
-client_process(struct client *c)
+expire_hold(struct client *c)
 {
-    enum wd_frame_result r;
-    enum wd_status status;
-    size_t frame_len;
-
-    while (c->len > 0) {
-        r = wd_frame_check(c->buf, c->len, &frame_len, &status);
-        if (r == WD_FRAME_NEED_MORE) {
-            return;
-        }
-        if (r == WD_FRAME_BROKEN) {
-            /* Nothing after a broken frame can be trusted: answer, close. */
-            client_answer(c, c->buf, c->len, 1);
-            return;
-        }
-        if (client_answer(c, c->buf, frame_len, 0) != 0) {
-            return;
-        }
-        memmove(c->buf, c->buf + frame_len, c->len - frame_len);
-        c->len -= frame_len;
-        c->frame_start = now_ms();
-        if (stop_signal) {
-            /* Finish the frame in hand, leave the rest to shutdown. */
-            return;
-        }
+    if (client_pull(c) < 0) {
+        return;
+    }
+    if (is_ready(c) && client_answer(c) != 0) {
+        return;
+    }
+    if (c->holding) {
+        log_msg("session %lu: chunked message unfinished after %d s, "
+                "holding the companion's buffer; closing",
+                c->session, HOLD_TIMEOUT_MS / 1000);
+        client_close(c);
     }
 }
 
+/*
+ * Closes c if one of its time limits has passed. Each is judged on what
+ * the peer has done: before a peer is blamed, what its socket holds is
+ * read, or what it will take is written, once more, as the daemon may
+ * have been busy while the bytes were waiting.
+ */
 static void
-client_read(struct client *c)
+client_expire(struct client *c, long long now)
 {
-    ssize_t n;
-
-    n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    if (c->holding && now - c->hold_since >= HOLD_TIMEOUT_MS) {
+        expire_hold(c);
+        return;
+    }
+    if (c->out_len > 0) {
+        if (now - c->out_since < WRITE_TIMEOUT_MS || client_flush(c) != 0 ||
+            c->out_len == 0) {
             return;
         }
-        log_msg("session %lu: read failed: %s", c->session, strerror(errno));
+        log_msg("session %lu: response not read for %d s; closing", c->session,
+                WRITE_TIMEOUT_MS / 1000);
         client_close(c);
         return;
     }
-    if (n == 0) {
-        if (c->len > 0) {
-            log_msg("session %lu: closed mid-frame after %lu bytes", c->session,
-                    (unsigned long)c->len);
+    if (c->len > 0 && !has_frame(c)) {
+        if (now - c->frame_start < FRAME_TIMEOUT_MS || client_pull(c) != 0) {
+            return;
         }
+        log_msg("session %lu: frame incomplete after %d s (%lu bytes); "
+                "closing",
+                c->session, FRAME_TIMEOUT_MS / 1000, (unsigned long)c->len);
         client_close(c);
         return;
     }
-    if (c->len == 0) {
-        c->frame_start = now_ms();
+    if (c->len == 0 && now - c->last_request >= idle_ms) {
+        if (client_pull(c) != 0) {
+            return;
+        }
+        log_msg("session %lu: no request for %lld s; closing", c->session,
+                idle_ms / 1000);
+        client_close(c);
     }
-    c->len += (size_t)n;
-    client_process(c);
 }
 
-/* Closes sessions whose frame has stalled; returns the next deadline. */
-static int
-expire_stalled(long long now)
+/*
+ * ms until the next time limit of c is up: 0 if it has passed, or if a
+ * frame is ready to be answered.
+ */
+static long long
+client_wait(const struct client *c, long long now)
 {
-    long long wait = -1, left;
-    unsigned i;
+    long long at;
 
-    for (i = 0; i < MAX_CLIENTS; i++) {
-        struct client *c = &clients[i];
-
-        if (c->fd < 0 || (c->len == 0 && !c->mid_message)) {
-            continue;
-        }
-        left = c->frame_start + FRAME_TIMEOUT_MS - now;
-        if (left <= 0 && c->len > 0) {
-            log_msg("session %lu: frame incomplete after %d s (%lu bytes); "
-                    "closing",
-                    c->session, FRAME_TIMEOUT_MS / 1000, (unsigned long)c->len);
-            client_close(c);
-            continue;
-        }
-        if (left <= 0) {
-            log_msg("session %lu: chunked message unfinished after %d s, "
-                    "holding the companion's buffer; closing",
-                    c->session, FRAME_TIMEOUT_MS / 1000);
-            client_close(c);
-            continue;
-        }
-        if (wait < 0 || left < wait) {
-            wait = left;
-        }
+    if (is_ready(c)) {
+        return 0;
     }
-    return (int)wait;
+    if (c->out_len > 0) {
+        at = c->out_since + WRITE_TIMEOUT_MS;
+    } else if (c->len > 0) {
+        at = c->frame_start + FRAME_TIMEOUT_MS;
+    } else {
+        at = c->last_request + idle_ms;
+    }
+    if (c->holding && c->hold_since + HOLD_TIMEOUT_MS < at) {
+        at = c->hold_since + HOLD_TIMEOUT_MS;
+    }
+    return at > now ? at - now : 0;
 }
 
 static void
@@ -855,17 +1080,24 @@ drain_wake_pipe(void)
     }
 }
 
-/* The poll() loop; returns 0 when a signal stops it, -1 on failure. */
+/*
+ * The poll() loop; returns 0 when a signal stops it, -1 on failure.
+ * Each turn: wait for the sockets, move the bytes they are ready for,
+ * take a new connection, answer one frame per session, and only then,
+ * with everything that was waiting read, judge the time limits.
+ */
 static int
 serve(int lfd)
 {
     struct pollfd pfd[2 + MAX_CLIENTS];
     struct client *slot[2 + MAX_CLIENTS];
+    long long now, left, timeout;
     nfds_t n, i;
-    int timeout;
+    struct client *c;
 
     while (!stop_signal) {
-        timeout = expire_stalled(now_ms());
+        now = now_ms();
+        timeout = -1;
         n = 0;
         pfd[n].fd = wake_pipe[0];
         pfd[n].events = POLLIN;
@@ -874,17 +1106,29 @@ serve(int lfd)
         pfd[n].events = POLLIN;
         slot[n++] = NULL;
         for (i = 0; i < MAX_CLIENTS; i++) {
-            if (clients[i].fd >= 0) {
-                pfd[n].fd = clients[i].fd;
+            c = &clients[i];
+            if (c->fd < 0) {
+                continue;
+            }
+            pfd[n].fd = c->fd;
+            /* A session with a frame to answer waits for nothing. */
+            pfd[n].events = 0;
+            if (c->out_len > 0) {
+                pfd[n].events = POLLOUT;
+            } else if (wants_input(c)) {
                 pfd[n].events = POLLIN;
-                slot[n++] = &clients[i];
+            }
+            slot[n++] = c;
+            left = client_wait(c, now);
+            if (timeout < 0 || left < timeout) {
+                timeout = left;
             }
         }
         for (i = 0; i < n; i++) {
             pfd[i].revents = 0;
         }
 
-        if (poll(pfd, n, timeout) < 0) {
+        if (poll(pfd, n, (int)timeout) < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -894,13 +1138,31 @@ serve(int lfd)
         if (pfd[0].revents != 0) {
             drain_wake_pipe();
         }
-        for (i = 2; i < n && !stop_signal; i++) {
-            if (pfd[i].revents != 0 && slot[i]->fd >= 0) {
-                client_read(slot[i]);
+        for (i = 2; i < n; i++) {
+            c = slot[i];
+            if (pfd[i].revents == 0 || c->fd < 0) {
+                continue;
+            }
+            if (c->out_len > 0) {
+                client_flush(c);
+            } else {
+                client_pull(c);
             }
         }
         if (!stop_signal && (pfd[1].revents & POLLIN) != 0) {
             client_accept(lfd);
+        }
+        /* After a signal no frame is begun; the one in hand was finished. */
+        for (i = 0; i < MAX_CLIENTS && !stop_signal; i++) {
+            if (is_ready(&clients[i])) {
+                client_answer(&clients[i]);
+            }
+        }
+        now = now_ms();
+        for (i = 0; i < MAX_CLIENTS && !stop_signal; i++) {
+            if (clients[i].fd >= 0) {
+                client_expire(&clients[i], now);
+            }
         }
     }
     return 0;
@@ -1211,6 +1473,10 @@ main(int argc, char **argv)
     }
 
     for (i = 0; i < MAX_CLIENTS; i++) {
+        /* A response already made goes out if the socket takes it now. */
+        if (clients[i].fd >= 0 && clients[i].out_len > 0) {
+            client_flush(&clients[i]);
+        }
         if (clients[i].fd >= 0) {
             client_close(&clients[i]);
         }

@@ -8,7 +8,7 @@ endforeach()
 
 # Store and dispatcher run on the RAM platform (tests/support/memplat.c),
 # whose write budget simulates a power cut after any byte.
-foreach(name store dispatch ecdhe provision x509)
+foreach(name store dispatch ecdhe bus_mutation provision x509)
   add_executable(test_${name} test_${name}.c)
   target_link_libraries(test_${name} PRIVATE wt_inproc wt_support
     warden_strict)

@@ -148,6 +148,20 @@ log_has(const char *needle)
     return strstr(log_text(), needle) != NULL;
 }
 
+/* Counts the lines of the log that hold needle. */
+static int
+log_count(const char *needle)
+{
+    const char *p = log_text();
+    int n = 0;
+
+    while ((p = strstr(p, needle)) != NULL) {
+        n++;
+        p += strlen(needle);
+    }
+    return n;
+}
+
 /* Empties the log, for checks on what one run wrote. */
 static void
 clear_log(void)
@@ -308,19 +322,27 @@ wait_ready(pid_t pid, const char *path)
 }
 
 /*
- * Starts wardend on the test folder and waits until it serves. The
- * connection that finds it ready is its session 1.
+ * Starts wardend with args and waits until it serves on the test
+ * socket. The connection that finds it ready is its session 1.
  */
 static pid_t
-start_default(void)
+start_ready(const char *const *args)
 {
-    const char *args[] = {"--state-dir", dir, NULL};
     pid_t pid = spawn(args);
 
     if (pid < 0 || wait_ready(pid, sock_path) != 0) {
         return -1;
     }
     return pid;
+}
+
+/* Starts wardend on the test folder. */
+static pid_t
+start_default(void)
+{
+    const char *args[] = {"--state-dir", dir, NULL};
+
+    return start_ready(args);
 }
 
 static int
@@ -520,6 +542,92 @@ fresh_client_works(void)
         close(fd);
     }
     return ok;
+}
+
+/* GET_INFO on fd: how long its OK answer took, in ms, or -1. */
+static long long
+timed_info(int fd, uint16_t seq)
+{
+    long long start = now_ms();
+
+    if (get_info(fd, seq) != WD_STATUS_OK) {
+        return -1;
+    }
+    return now_ms() - start;
+}
+
+/* Sends one ECHO chunk with MORE; returns the response status or -1. */
+static int
+echo_chunk(int fd, uint16_t seq, const char *text)
+{
+    uint8_t frame[WD_MAX_FRAME];
+    struct wd_header h;
+    size_t n =
+        make_frame(frame, WD_CMD_ECHO, seq, text, (uint16_t)strlen(text));
+
+    frame[2] = WD_FLAG_MORE;
+    wd_put16(frame + n - 2, wd_crc16(frame, n - 2));
+    if (send_bytes(fd, frame, n) != 0 || recv_response(fd, &h, NULL) != 0 ||
+        h.seq != seq) {
+        return -1;
+    }
+    return h.status;
+}
+
+/*
+ * Pipelines requests for 1024 random bytes on fd and never reads the
+ * answers, until fd has taken nothing for 300 ms: the daemon has
+ * stopped reading it. After each batch, other (unless -1) must get
+ * GET_INFO answered within a second. Returns 0 once fd is stuck, -1 if
+ * it never gets stuck.
+ */
+static int
+fill_unread(int fd, int other, uint16_t *other_seq)
+{
+    uint8_t batch[64 * (WD_HEADER_LEN + 2 + WD_CRC_LEN)];
+    uint8_t count[2];
+    long long end = now_ms() + WAIT_MS, stuck = -1, took;
+    uint16_t seq = 0;
+    size_t len = 0, off = 0;
+    ssize_t n;
+    int i, flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        return -1;
+    }
+    wd_put16(count, WD_MAX_PAYLOAD);
+    while (now_ms() < end) {
+        if (off == len) {
+            for (i = 0, len = 0; i < 64; i++) {
+                len +=
+                    make_frame(batch + len, WD_CMD_GET_RANDOM, seq++, count, 2);
+            }
+            off = 0;
+        }
+        /* The rest of a batch goes first: a cut frame would break step. */
+        n = send(fd, batch + off, len - off, MSG_NOSIGNAL);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            return -1;
+        }
+        if (n > 0) {
+            off += (size_t)n;
+            stuck = -1;
+            if (off == len && other >= 0) {
+                took = timed_info(other, (*other_seq)++);
+                if (!NEED(took >= 0 && took < 1000)) {
+                    fprintf(stderr, "  GET_INFO took %lld ms\n", took);
+                }
+            }
+            continue;
+        }
+        if (stuck < 0) {
+            stuck = now_ms();
+        } else if (now_ms() - stuck >= 300) {
+            return 0;
+        }
+        sleep_ms(20);
+    }
+    return -1;
 }
 
 /* Cases: the bus. */
@@ -887,11 +995,14 @@ case_split_and_pipelined(void)
     close(fd);
 }
 
-/* Sixteen sessions at once; the seventeenth is turned away. */
+/*
+ * Sixteen sessions at once; a seventeenth takes the slot of the one that
+ * has gone longest without a request.
+ */
 static void
 case_session_limit(void)
 {
-    int fds[17];
+    int fds[16];
     int i, extra;
 
     if (!NEED(start_default() > 0)) {
@@ -901,20 +1012,257 @@ case_session_limit(void)
         fds[i] = sock_connect(sock_path);
         CHECK(fds[i] >= 0 && get_info(fds[i], 0) == WD_STATUS_OK);
     }
+    /* Session 7 (fds[5]) falls behind all the others. */
+    sleep_ms(20);
+    for (i = 0; i < 16; i++) {
+        if (i != 5) {
+            CHECK(fds[i] >= 0 && get_info(fds[i], 1) == WD_STATUS_OK);
+        }
+    }
     extra = sock_connect(sock_path);
-    CHECK(extra >= 0 && wait_closed(extra));
+    CHECK(extra >= 0 && get_info(extra, 0) == WD_STATUS_OK);
+    CHECK(fds[5] >= 0 && wait_closed(fds[5]));
+    CHECK(wait_log("all 16 sessions in use: closing session 7, idle "));
+    CHECK(log_has(" s, for a new connection"));
+    CHECK(log_has("session 7 closed: 1 requests, 0 errors"));
+    for (i = 0; i < 16; i++) {
+        if (i != 5) {
+            CHECK(fds[i] >= 0 && get_info(fds[i], 2) == WD_STATUS_OK);
+        }
+        if (fds[i] >= 0) {
+            close(fds[i]);
+        }
+    }
     if (extra >= 0) {
         close(extra);
     }
-    CHECK(wait_log("all 16 sessions in use"));
+}
 
-    close(fds[0]);
-    CHECK(wait_log("session 2 closed"));
-    CHECK(fresh_client_works());
-    for (i = 1; i < 16; i++) {
-        CHECK(fds[i] >= 0 && get_info(fds[i], 1) == WD_STATUS_OK);
-        close(fds[i]);
+/*
+ * A peer that pipelines requests and never reads the answers fills its
+ * own socket, not the daemon's time: another session is answered within
+ * a second all along, and the reader is dropped once an answer has
+ * waited 5 s for it.
+ */
+static void
+case_slow_reader(void)
+{
+    long long full, took, worst = 0;
+    uint16_t seq = 0;
+    int slow, other;
+
+    if (!NEED(start_default() > 0) ||
+        !NEED((slow = sock_connect(sock_path)) >= 0) ||
+        !NEED(wait_log("session 2 open")) ||
+        !NEED((other = sock_connect(sock_path)) >= 0)) {
+        return;
     }
+    CHECK(get_info(other, seq++) == WD_STATUS_OK);
+    CHECK(fill_unread(slow, other, &seq) == 0);
+
+    full = now_ms();
+    while (now_ms() - full < 6500) {
+        took = timed_info(other, seq++);
+        CHECK(took >= 0);
+        if (took > worst) {
+            worst = took;
+        }
+        sleep_ms(100);
+    }
+    if (!NEED(worst < 1000)) {
+        fprintf(stderr, "  GET_INFO took up to %lld ms\n", worst);
+    }
+    CHECK(wait_log("session 2: response not read for 5 s; closing"));
+    CHECK(wait_closed(slow));
+    CHECK(get_info(other, seq++) == WD_STATUS_OK);
+    close(slow);
+    close(other);
+}
+
+/*
+ * A session that sends a chunk every second, never finishing its
+ * message, holds the companion's buffers 5 s from its first chunk at
+ * most: then it is closed and another session gets GET_INFO answered.
+ */
+static void
+case_hold_limit(void)
+{
+    long long start, next, freed = -1;
+    uint16_t hseq = 0, oseq = 0;
+    int holder, other, st, holding = 1;
+
+    if (!NEED(start_default() > 0) ||
+        !NEED((holder = sock_connect(sock_path)) >= 0) ||
+        !NEED(wait_log("session 2 open")) ||
+        !NEED((other = sock_connect(sock_path)) >= 0)) {
+        return;
+    }
+    start = now_ms();
+    CHECK(echo_chunk(holder, hseq++, "x") == WD_STATUS_OK);
+    next = start + 1000;
+    while (now_ms() - start < WAIT_MS) {
+        if (holding && now_ms() >= next) {
+            st = echo_chunk(holder, hseq++, "x");
+            /* Around the limit, the chunk may find the session gone. */
+            if (now_ms() - start < 4500) {
+                CHECK(st == WD_STATUS_OK);
+            }
+            holding = st == WD_STATUS_OK;
+            next += 1000;
+        }
+        st = get_info(other, oseq++);
+        if (st == WD_STATUS_OK) {
+            freed = now_ms() - start;
+            break;
+        }
+        CHECK(st == WD_STATUS_BUSY);
+        sleep_ms(100);
+    }
+    if (!NEED(freed >= 4500 && freed < 6500)) {
+        fprintf(stderr, "  GET_INFO answered after %lld ms\n", freed);
+    }
+    CHECK(wait_closed(holder));
+    CHECK(wait_log("session 2: chunked message unfinished after 5 s, "
+                   "holding the companion's buffer; closing"));
+    close(holder);
+    close(other);
+}
+
+/*
+ * A frame whose last bytes came while the daemon was busy elsewhere is
+ * answered, not closed as incomplete: the daemon reads before it judges.
+ * Busy first with a peer that reads nothing, then stopped outright in
+ * the middle of a burst of frames from a third session.
+ */
+static void
+case_late_frame(void)
+{
+    uint8_t frame[WD_MAX_FRAME], burst[100 * (WD_HEADER_LEN + 1 + WD_CRC_LEN)];
+    uint8_t resp[WD_MAX_PAYLOAD];
+    struct wd_header h;
+    long long start;
+    size_t n, len = 0;
+    pid_t pid;
+    int late, slow, flood, i;
+
+    if (!NEED((pid = start_default()) > 0) ||
+        !NEED((late = sock_connect(sock_path)) >= 0) ||
+        !NEED((slow = sock_connect(sock_path)) >= 0) ||
+        !NEED((flood = sock_connect(sock_path)) >= 0)) {
+        return;
+    }
+    n = make_frame(frame, WD_CMD_ECHO, 0, "late", 4);
+    CHECK(send_bytes(late, frame, 5) == 0);
+    sleep_ms(200);
+    CHECK(fill_unread(slow, -1, NULL) == 0);
+    CHECK(send_bytes(late, frame + 5, n - 5) == 0);
+    start = now_ms();
+    CHECK(recv_response(late, &h, resp) == 0);
+    CHECK(h.seq == 0 && h.status == WD_STATUS_OK && h.length == 4);
+    CHECK(now_ms() - start < 1000);
+
+    for (i = 0; i < 100; i++) {
+        len += make_frame(burst + len, WD_CMD_ECHO, (uint16_t)i, "f", 1);
+    }
+    n = make_frame(frame, WD_CMD_ECHO, 1, "stopped", 7);
+    CHECK(send_bytes(late, frame, 5) == 0);
+    sleep_ms(200);
+    CHECK(send_bytes(flood, burst, len) == 0);
+    CHECK(kill(pid, SIGSTOP) == 0);
+    CHECK(send_bytes(late, frame + 5, n - 5) == 0);
+    sleep_ms(5500);
+    CHECK(kill(pid, SIGCONT) == 0);
+    start = now_ms();
+    CHECK(recv_response(late, &h, resp) == 0);
+    CHECK(h.seq == 1 && h.status == WD_STATUS_OK && h.length == 7);
+    CHECK(now_ms() - start < 1000);
+    for (i = 0; i < 100; i++) {
+        CHECK(recv_response(flood, &h, NULL) == 0 && h.seq == i &&
+              h.status == WD_STATUS_OK);
+    }
+    CHECK(get_info(late, 2) == WD_STATUS_OK);
+    CHECK(!log_has("frame incomplete"));
+    close(late);
+    close(slow);
+    close(flood);
+}
+
+/*
+ * With --idle-timeout 1, a session without a request for a second is
+ * closed; one that keeps asking stays.
+ */
+static void
+case_idle_timeout(void)
+{
+    const char *args[] = {"--state-dir", dir, "--idle-timeout", "1", NULL};
+    struct pollfd pfd;
+    long long start, closed = -1;
+    uint16_t seq = 0;
+    uint8_t byte;
+    int idle, busy;
+
+    if (!NEED(start_ready(args) > 0) ||
+        !NEED((idle = sock_connect(sock_path)) >= 0) ||
+        !NEED(wait_log("session 2 open")) ||
+        !NEED((busy = sock_connect(sock_path)) >= 0)) {
+        return;
+    }
+    CHECK(get_info(idle, 0) == WD_STATUS_OK);
+    start = now_ms();
+    while (now_ms() - start < 2500) {
+        CHECK(get_info(busy, seq++) == WD_STATUS_OK);
+        pfd.fd = idle;
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (closed < 0 && poll(&pfd, 1, 0) == 1) {
+            CHECK(recv(idle, &byte, 1, 0) == 0);
+            closed = now_ms() - start;
+        }
+        sleep_ms(50);
+    }
+    if (!NEED(closed >= 900 && closed < 2500)) {
+        fprintf(stderr, "  idle session closed after %lld ms\n", closed);
+    }
+    CHECK(log_has("session 2: no request for 1 s; closing"));
+    CHECK(!log_has("session 3: no request"));
+    CHECK(get_info(busy, seq++) == WD_STATUS_OK);
+    close(idle);
+    close(busy);
+}
+
+/*
+ * A storm of refused requests: the first ten of the session are logged,
+ * the rest counted in one line when it closes.
+ */
+static void
+case_error_flood(void)
+{
+    uint8_t frames[50 * (WD_HEADER_LEN + WD_CRC_LEN)];
+    struct wd_header h;
+    size_t len = 0;
+    int fd, i;
+    const char *more, *closed;
+
+    if (!NEED(start_default() > 0) ||
+        !NEED((fd = sock_connect(sock_path)) >= 0)) {
+        return;
+    }
+    for (i = 0; i < 50; i++) {
+        len += make_frame(frames + len, 0x7f, (uint16_t)i, NULL, 0);
+    }
+    CHECK(send_bytes(fd, frames, len) == 0);
+    for (i = 0; i < 50; i++) {
+        CHECK(recv_response(fd, &h, NULL) == 0 &&
+              h.status == WD_STATUS_UNKNOWN_COMMAND);
+    }
+    close(fd);
+    CHECK(wait_log("session 2 closed: 50 requests, 50 errors"));
+    CHECK(log_count("session 2: request seq") == 10);
+    CHECK(log_has("session 2: request seq 9 (UNKNOWN)"));
+    CHECK(!log_has("session 2: request seq 10 "));
+    more = strstr(log_text(), "session 2: 40 more errors\n");
+    closed = strstr(log_text(), "session 2 closed");
+    CHECK(more != NULL && closed != NULL && more < closed);
 }
 
 /* Cases: life of the daemon. */
@@ -1207,6 +1555,7 @@ case_command_line(void)
     CHECK(run_to_exit(short_help) == 0);
     CHECK(log_has("usage: wardend"));
     CHECK(log_has("-h, --help"));
+    CHECK(log_has("--idle-timeout SECONDS"));
     clear_log();
     CHECK(run_to_exit(bad) == 2);
     CHECK(!log_has("usage:"));
@@ -1234,6 +1583,10 @@ case_bad_options(void)
         {"--state-dir", "option '--state-dir' needs a value"},
         {"--help=yes", "option '--help' takes no value"},
         {"stray", "unexpected argument 'stray'"},
+        {"--idle-timeout=0", "option '--idle-timeout' takes whole seconds "
+                             "from 1 to 86400, not '0'"},
+        {"--idle-timeout=5s", "option '--idle-timeout' takes whole seconds "
+                              "from 1 to 86400, not '5s'"},
     };
     char want[256];
     size_t i;
@@ -1433,20 +1786,6 @@ case_undo_state_dir(void)
     CHECK(exists(home));
 }
 
-/* Counts the lines of the log that hold needle. */
-static int
-log_count(const char *needle)
-{
-    const char *p = log_text();
-    int n = 0;
-
-    while ((p = strstr(p, needle)) != NULL) {
-        n++;
-        p += strlen(needle);
-    }
-    return n;
-}
-
 /* Group or others reaching the state: one warning each, no refusal. */
 static void
 case_perm_warnings(void)
@@ -1503,6 +1842,11 @@ static const struct test_case cases[] = {
     {"held_message", case_held_message},
     {"split_and_pipelined", case_split_and_pipelined},
     {"session_limit", case_session_limit},
+    {"slow_reader", case_slow_reader},
+    {"hold_limit", case_hold_limit},
+    {"late_frame", case_late_frame},
+    {"idle_timeout", case_idle_timeout},
+    {"error_flood", case_error_flood},
     {"sigterm", case_sigterm},
     {"file_modes", case_file_modes},
     {"corrupt_storage", case_corrupt_storage},
