@@ -5,6 +5,7 @@
 
 #include <bearssl.h>
 
+#include "test_hook.h"
 #include "wc_errors.h"
 #include "wc_wipe.h"
 
@@ -74,6 +75,7 @@ shared(uint16_t group, const uint8_t *priv, size_t priv_len,
     }
     memcpy(out, point + xoff, xlen);
     *out_len = xlen;
+    WC_TEST_SECRET("ECDHE shared secret", out, xlen);
     wc_wipe(point, sizeof(point));
     return 0;
 }
@@ -131,6 +133,7 @@ wc_ecdhe_generate(struct wc_ecdhe_key *k, uint16_t group, struct wc_rng *rng)
         wc_ecdhe_wipe(k);
         return WC_ARGUMENT;
     }
+    WC_TEST_SECRET("ECDHE private key", k->priv, k->priv_len);
     return WC_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <bearssl.h>
 
 #include "records.h"
+#include "test_hook.h"
 #include "wc_wipe.h"
 
 uint16_t
@@ -190,6 +191,9 @@ wc_key_sign(const struct wc_companion *c, unsigned slot, const uint8_t *msg,
     if (sk.curve == 0) {
         goto out;
     }
+    WC_TEST_SECRET(slot == WD_KEY_DEVICE ? "device private key"
+                                         : "attestation private key",
+                   sk.x, sk.xlen);
 
     hash->init(&hc.vtable);
     hash->update(&hc.vtable, msg, msg_len);

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "test_hook.h"
 #include "wc_wipe.h"
 
 #define LABEL_PREFIX "tls13 "
@@ -462,6 +463,7 @@ finished(const struct wc_tls13_schedule *ks, const uint8_t *base_key,
 
     expand_label(h, base_key, ks->hash_len, "finished", 8, NULL, 0, key,
                  ks->hash_len);
+    WC_TEST_SECRET("finished key", key, ks->hash_len);
     br_hmac_key_init(&kc, h, key, ks->hash_len);
     br_hmac_init(&hc, &kc, 0);
     br_hmac_update(&hc, transcript_hash, ks->hash_len);
@@ -511,6 +513,7 @@ wc_tls13_early(struct wc_tls13_schedule *ks)
     memset(zero, 0, sizeof(zero));
     hkdf_extract(hash_of_len(ks->hash_len), zero, ks->hash_len, zero,
                  ks->hash_len, ks->secret);
+    WC_TEST_SECRET("early secret", ks->secret, ks->hash_len);
     ks->stage = WC_TLS13_EARLY;
     return WC_TLS13_OK;
 }
@@ -551,10 +554,15 @@ wc_tls13_handshake(struct wc_tls13_schedule *ks, const uint8_t *shared,
     empty_hash(h, empty);
     derive(h, ks->hash_len, ks->secret, "derived", empty, derived);
     hkdf_extract(h, derived, ks->hash_len, shared, shared_len, ks->secret);
+    WC_TEST_SECRET("handshake secret", ks->secret, ks->hash_len);
 
     /* Over ClientHello...ServerHello. */
     derive(h, ks->hash_len, ks->secret, "c hs traffic", th, ks->client_hs);
     derive(h, ks->hash_len, ks->secret, "s hs traffic", th, ks->server_hs);
+    WC_TEST_SECRET("client handshake traffic secret", ks->client_hs,
+                   ks->hash_len);
+    WC_TEST_SECRET("server handshake traffic secret", ks->server_hs,
+                   ks->hash_len);
     ks->stage = WC_TLS13_HANDSHAKE;
     ret = WC_TLS13_OK;
 
@@ -659,11 +667,17 @@ wc_tls13_master(struct wc_tls13_schedule *ks,
     memset(zero, 0, sizeof(zero));
     derive(h, ks->hash_len, ks->secret, "derived", empty, derived);
     hkdf_extract(h, derived, ks->hash_len, zero, ks->hash_len, ks->secret);
+    WC_TEST_SECRET("master secret", ks->secret, ks->hash_len);
 
     /* Over ClientHello...server Finished. */
     derive(h, ks->hash_len, ks->secret, "c ap traffic", th, ks->client_ap);
     derive(h, ks->hash_len, ks->secret, "s ap traffic", th, ks->server_ap);
     derive(h, ks->hash_len, ks->secret, "exp master", th, ks->exporter);
+    WC_TEST_SECRET("client application traffic secret", ks->client_ap,
+                   ks->hash_len);
+    WC_TEST_SECRET("server application traffic secret", ks->server_ap,
+                   ks->hash_len);
+    WC_TEST_SECRET("exporter master secret", ks->exporter, ks->hash_len);
     ks->stage = WC_TLS13_MASTER;
     ret = WC_TLS13_OK;
 
@@ -735,6 +749,7 @@ wc_tls13_done(struct wc_tls13_schedule *ks, const struct wc_tls13_transcript *t)
     /* 7.1: over ClientHello...client Finished. */
     derive(hash_of_len(ks->hash_len), ks->hash_len, ks->secret, "res master",
            th, ks->resumption);
+    WC_TEST_SECRET("resumption master secret", ks->resumption, ks->hash_len);
 
     /* The handshake is over: its secrets and the Master Secret go. */
     wc_wipe(ks->secret, sizeof(ks->secret));
@@ -847,6 +862,10 @@ wc_tls13_key_update(struct wc_tls13_schedule *ks, enum wc_tls13_traffic which,
                  11, NULL, 0, next, ks->hash_len);
     memcpy(secret, next, ks->hash_len);
     wc_wipe(next, sizeof(next));
+    WC_TEST_SECRET(which == WC_TLS13_CLIENT_APPLICATION
+                       ? "client application traffic secret (updated)"
+                       : "server application traffic secret (updated)",
+                   secret, ks->hash_len);
 
     write_keys(ks, secret, key, key_len, iv);
     return WC_TLS13_OK;

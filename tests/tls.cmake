@@ -15,3 +15,30 @@ add_test(NAME tls_openssl
   COMMAND test_tls_openssl ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(tls_openssl PROPERTIES FIXTURES_REQUIRED tls_pki
   TIMEOUT 300)
+
+# No secret in the host (design §1, §8): a copy of the companion firmware
+# built with the test-only secret hook (companion/test_hook.h), so that
+# the test knows every secret; wc_firmware itself never has the hook.
+# The companion, the OpenSSL server and the host run in three processes;
+# the host scans its own memory for the companion's secrets.
+get_target_property(wc_firmware_sources wc_firmware SOURCES)
+list(FILTER wc_firmware_sources EXCLUDE REGEX "test_hook\\.c$")
+list(TRANSFORM wc_firmware_sources PREPEND ${PROJECT_SOURCE_DIR}/)
+add_library(wc_firmware_testsecrets STATIC ${wc_firmware_sources}
+  ${PROJECT_SOURCE_DIR}/companion/test_hook.c)
+target_include_directories(wc_firmware_testsecrets
+  PUBLIC ${PROJECT_SOURCE_DIR}/companion)
+target_compile_definitions(wc_firmware_testsecrets PUBLIC WARDEN_TEST_SECRETS)
+target_link_libraries(wc_firmware_testsecrets PUBLIC wd_proto
+  bearssl::bearssl PRIVATE warden_strict)
+
+# The support code is compiled again here: wt_inproc links wc_firmware.
+add_executable(test_no_secret_in_host test_no_secret_in_host.c
+  support/inproc.c support/memplat.c support/rawbus.c)
+target_include_directories(test_no_secret_in_host PRIVATE support)
+target_link_libraries(test_no_secret_in_host PRIVATE wc_firmware_testsecrets
+  warden wt_support OpenSSL::SSL OpenSSL::Crypto warden_strict)
+add_test(NAME no_secret_in_host
+  COMMAND test_no_secret_in_host ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
+set_tests_properties(no_secret_in_host PROPERTIES FIXTURES_REQUIRED tls_pki
+  TIMEOUT 120)
