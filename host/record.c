@@ -396,6 +396,28 @@ warden_rec_use_portable(struct warden_rec *rec, int on)
     }
 }
 
+/*
+ * BearSSL's key setup, and each AES call's key expansion, leave key
+ * material in stack frames that outlive the call below the stack
+ * pointer. Overwriting the same depth right after clears them. Called through a volatile pointer so that it
+ * cannot be inlined into the caller's frame, which would miss them.
+ */
+static void
+scrub_stack_now(void)
+{
+    unsigned char area[4096];
+
+    warden_wipe(area, sizeof(area));
+}
+
+static void (*volatile scrub_stack)(void) = scrub_stack_now;
+
+void
+warden_rec_scrub_stack(void)
+{
+    scrub_stack();
+}
+
 int
 warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
                     unsigned suite, const uint8_t *key, size_t key_len,
@@ -441,6 +463,7 @@ warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
     d->nonce_mode = WARDEN_REC_NONCE_XOR;
     memcpy(d->iv, iv, WARDEN_REC_IV_LEN);
     init_aead(d, rec->portable, key, key_len);
+    scrub_stack();
     return WARDEN_REC_OK;
 }
 

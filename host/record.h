@@ -206,6 +206,13 @@ int warden_rec_init(struct warden_rec *rec, unsigned version, uint8_t *buf,
 void warden_rec_wipe(struct warden_rec *rec);
 
 /*
+ * Overwrites the 4 KB of stack below the caller's frame, where BearSSL's
+ * AES and GHASH code leave expanded keys. Called after key installs and
+ * when a connection closes.
+ */
+void warden_rec_scrub_stack(void);
+
+/*
  * Largest content plus padding per written record, 1 to
  * WARDEN_REC_PLAINTEXT_MAX: the peer's record_size_limit minus one
  * (RFC 8449 4) or max_fragment_length (RFC 6066 4).

@@ -384,6 +384,15 @@ warden_tls_close(struct warden_tls *tls)
     }
     e->own_fd = 0;
     e->fd = -1;
+    /*
+     * The last records' AES calls left expanded keys on the stack.
+     * Known shortcoming: no_secret_in_host still finds one copy of the
+     * last client traffic key on the stack after this, outside the 4 KB
+     * scrubbed here; where it comes from is not found yet (tracked in
+     * the TLS issue). Traffic keys are allowed in the host; no companion
+     * secret is there.
+     */
+    warden_rec_scrub_stack();
     return rc;
 }
 
