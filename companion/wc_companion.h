@@ -65,6 +65,15 @@ struct wc_companion {
 };
 
 /*
+ * The chain-validation work area, message and validator memory together,
+ * is at most 16 KB (the companion's RAM budget for it).
+ */
+typedef char wc_work_area_fits[(WD_TLS_MESSAGE_MAX +
+                                 sizeof(struct wc_verify_work)) <= 16384
+                                    ? 1
+                                    : -1];
+
+/*
  * Power-up: health-tests the entropy source, seeds the DRBG, opens
  * storage (initialising blank storage). Returns WC_OK or the reason the
  * companion cannot run; it must then not be used, only wiped.

@@ -202,7 +202,12 @@ enum wd_lifecycle {
 #define WD_TLS_SESSIONS 4
 #define WD_TLS_NAME_MAX 253
 #define WD_TLS_ALPN_MAX 128    /* ProtocolNameList bytes */
-#define WD_TLS_MESSAGE_MAX 16384 /* longest server handshake message */
+/*
+ * Longest server handshake message (a Certificate), and of the client's
+ * last flight: the companion's shared work area, which together with the
+ * validator's memory stays within 16 KB.
+ */
+#define WD_TLS_MESSAGE_MAX 10752
 
 /* TLS_RECEIVE request: u8 session, u8 flags, message bytes. */
 #define WD_TLS_MORE 0x01 /* the message continues in the next request */
