@@ -215,18 +215,22 @@ check_subject(const struct plan *p, enum tk_conf_key key, const char *text,
 static void
 blob_label(const char *path, const struct tk_blob *b, char *out, size_t cap)
 {
+    int n;
+
     if (b->line > 0) {
-        snprintf(out, cap, "%s:%u", path, b->line);
+        n = snprintf(out, cap, "%s:%u", path, b->line);
     } else {
-        snprintf(out, cap, "%s", path);
+        n = snprintf(out, cap, "%s", path);
     }
+    /* A label cut short still names the file, which is all it is for. */
+    (void)n;
 }
 
 /* Checks one certificate that will be sent: its outline and size. */
 static int
 check_cert(const char *path, const struct tk_blob *b)
 {
-    char what[PATH_MAX + 16];
+    char what[PATH_MAX + 48];
     struct tk_err e;
 
     blob_label(path, b, what, sizeof(what));
@@ -442,7 +446,7 @@ static int
 install_one(struct warden_dev *dev, unsigned kind, unsigned index,
             const char *path, const struct tk_blob *b)
 {
-    char what[PATH_MAX + 16];
+    char what[PATH_MAX + 48];
     unsigned status;
 
     if (warden_cert_install(dev, kind, index, b->data, b->len) ==
@@ -551,7 +555,7 @@ shown(const char *path, char buf[PATH_MAX])
 static int
 install_roots(struct plan *p, struct warden_dev *dev)
 {
-    char what[PATH_MAX + 16];
+    char what[PATH_MAX + 48];
     char buf[PATH_MAX];
     unsigned slot;
     size_t i;

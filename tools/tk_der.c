@@ -97,6 +97,7 @@ tk_der_read(const uint8_t **p, const uint8_t *end, struct tk_tlv *t,
     size_t n;
     size_t i;
 
+    memset(t, 0, sizeof(*t));
     if (left < 2) {
         return tk_fail(e, "truncated: %zu byte%s where an element should be",
                        left, left == 1 ? "" : "s");
