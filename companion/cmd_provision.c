@@ -211,7 +211,7 @@ wc_cmd_root_add(struct wc_companion *c, const uint8_t *req, size_t req_len,
         return WD_STATUS_RECORD_TOO_LARGE;
     }
     if (wc_x509_parse(&cert, req, req_len) != 0 || !cert.is_ca ||
-        cert.key.type == WC_KEY_NONE) {
+        cert.key.type == WC_KEY_NONE || !wc_x509_key_valid(&cert.key)) {
         return WD_STATUS_BAD_CERTIFICATE;
     }
     for (i = 0; i < WD_ROOTS_MAX; i++) {

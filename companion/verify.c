@@ -246,6 +246,13 @@ check_leaf(const struct wc_x509 *leaf, const struct wc_verify_input *in)
     struct wc_peer_name pn;
     int r = check_cert(leaf, in->now);
 
+    /*
+     * Issuers' keys prove themselves by verifying signatures; the leaf's
+     * is only used later, so its point is checked here, once.
+     */
+    if (r == WC_VERIFY_OK && !wc_x509_key_valid(&leaf->key)) {
+        r = WC_VERIFY_WEAK_KEY;
+    }
     if (r == WC_VERIFY_OK) {
         r = check_issued(leaf);
     }

@@ -143,8 +143,13 @@ ec_point_valid(const uint8_t *point, size_t len, int curve)
     return br_ec_get_default()->mul(copy, len, one, 1, curve) == 1;
 }
 
+/*
+ * check_point: test that an EC point is on its curve, which costs a
+ * scalar multiplication. Certificates skip it: a CA's key is checked by
+ * every signature it verifies, and the validator checks the leaf's once.
+ */
 static int
-parse_spki_into(struct wc_der *d, struct wc_pubkey *k)
+parse_spki_into(struct wc_der *d, struct wc_pubkey *k, int check_point)
 {
     struct wc_der spki, alg, rsa;
     struct wc_der_elem oid, curve, bits, n, e;
@@ -168,12 +173,15 @@ parse_spki_into(struct wc_der *d, struct wc_pubkey *k)
             return wc_der_fail(d);
         }
         if (wc_der_oid_is(&curve, oid_p256, sizeof(oid_p256)) &&
-            key_len == 65 && ec_point_valid(key, key_len, BR_EC_secp256r1)) {
+            key_len == 65 && key[0] == 0x04 &&
+            (!check_point ||
+             ec_point_valid(key, key_len, BR_EC_secp256r1))) {
             k->type = WC_KEY_EC_P256;
             k->bits = 256;
         } else if (wc_der_oid_is(&curve, oid_p384, sizeof(oid_p384)) &&
-                   key_len == 97 &&
-                   ec_point_valid(key, key_len, BR_EC_secp384r1)) {
+                   key_len == 97 && key[0] == 0x04 &&
+                   (!check_point ||
+                    ec_point_valid(key, key_len, BR_EC_secp384r1))) {
             k->type = WC_KEY_EC_P384;
             k->bits = 384;
         } else {
@@ -222,7 +230,7 @@ wc_x509_parse_spki(struct wc_pubkey *k, const uint8_t *der, size_t len)
     struct wc_der d;
 
     wc_der_init(&d, der, len);
-    if (parse_spki_into(&d, k) != 0 || wc_der_finish(&d) != 0 ||
+    if (parse_spki_into(&d, k, 1) != 0 || wc_der_finish(&d) != 0 ||
         k->type == WC_KEY_NONE) {
         memset(k, 0, sizeof(*k));
         return -1;
@@ -608,7 +616,7 @@ parse_tbs(struct wc_x509 *c, const struct wc_der_elem *tbs_elem,
     c->subject_len = name.raw_len;
 
     spki_start = tbs.p;
-    if (parse_spki_into(&tbs, &c->key) != 0) {
+    if (parse_spki_into(&tbs, &c->key, 0) != 0) {
         return -1;
     }
     c->spki = spki_start;
@@ -670,4 +678,19 @@ wc_x509_parse(struct wc_x509 *c, const uint8_t *der, size_t len)
 bad:
     memset(c, 0, sizeof(*c));
     return -1;
+}
+
+int
+wc_x509_key_valid(const struct wc_pubkey *k)
+{
+    switch (k->type) {
+    case WC_KEY_EC_P256:
+        return ec_point_valid(k->point, k->point_len, BR_EC_secp256r1);
+    case WC_KEY_EC_P384:
+        return ec_point_valid(k->point, k->point_len, BR_EC_secp384r1);
+    case WC_KEY_RSA:
+        return 1;
+    default:
+        return 0;
+    }
 }

@@ -112,9 +112,17 @@ int wc_x509_parse(struct wc_x509 *c, const uint8_t *der, size_t len);
 /*
  * Parses a DER SubjectPublicKeyInfo of exactly len bytes: EC keys on
  * P-256 or P-384 (the point checked to be on the curve) and RSA keys.
+ * (wc_x509_parse() does not check certificates' points; see
+ * wc_x509_key_valid().)
  * Returns 0 or -1.
  */
 int wc_x509_parse_spki(struct wc_pubkey *k, const uint8_t *der, size_t len);
+
+/*
+ * 1 if an EC key's point is on its curve (RSA keys: 1). Certificate
+ * parsing leaves this out, as it costs a scalar multiplication.
+ */
+int wc_x509_key_valid(const struct wc_pubkey *k);
 
 /*
  * Checks that der is exactly one well-formed Name: a SEQUENCE of
