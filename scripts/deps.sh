@@ -3,7 +3,7 @@
 # is missing. Sourced by run.sh and test.sh; safe to run on its own.
 set -eu
 
-WARDEN_PACKAGES="build-essential cmake libbearssl-dev libjansson-dev openssl libssl-dev gnutls-bin"
+WARDEN_PACKAGES="build-essential cmake libbearssl-dev libjansson-dev openssl libssl-dev gnutls-bin iproute2"
 
 missing=""
 for pkg in $WARDEN_PACKAGES; do
