@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what is missing, then builds and runs every test twice: a
-# normal build and an AddressSanitizer + UBSan build, both with -Werror.
+# normal build and an AddressSanitizer + UBSan build, both with -Werror
+# (and checks that a Release build, as the main job makes, is clean).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,12 @@ run_suite() {
     cmake --build "$dir" -j"$jobs"
     (cd "$dir" && ctest --output-on-failure -j"$jobs")
 }
+
+# The main job builds Release (-O3): it must build clean there too.
+echo "== build-release: -DCMAKE_BUILD_TYPE=Release, build only"
+cmake -S "$top" -B "$top/build-release" -DWARDEN_WERROR=ON \
+    -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$top/build-release" -j"$jobs"
 
 run_suite "$top/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite "$top/build-sanitize" -DCMAKE_BUILD_TYPE=Debug -DWARDEN_SANITIZE=ON

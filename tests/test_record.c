@@ -651,8 +651,12 @@ test_rfc8448_stream(int portable, uint64_t seed, size_t chunk_max)
     size_t len = 0, off = 0, hs_len = 0, app_len = 0, wn, sh_len;
     int records = 0, rc = WARDEN_REC_OK;
 
-    sh_len = unhex(R8448_SH_REC, stream, sizeof(stream));
+    sh_len = unhex(R8448_SH_REC, stream, sizeof(stream) - sizeof(ccs));
     len = sh_len;
+    if (len > sizeof(stream) - sizeof(ccs)) {
+        CHECK(!"RFC 8448 ServerHello record too long for the buffer");
+        return;
+    }
     memcpy(stream + len, ccs, sizeof(ccs));
     len += sizeof(ccs);
     len += unhex(R8448_FLIGHT_REC, stream + len, sizeof(stream) - len);
