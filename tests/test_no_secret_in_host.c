@@ -52,6 +52,7 @@
 #include "check.h"
 #include "inproc.h"
 #include "memplat.h"
+#include "pki_openssl.h"
 #include "rawbus.h"
 #include "test_hook.h"
 #include "tls13_schedule.h"
@@ -151,96 +152,6 @@ hook(const char *label, const uint8_t *bytes, size_t len)
     }
 }
 
-static X509 *
-load_cert(const char *name)
-{
-    char path[1024];
-    FILE *f;
-    X509 *x;
-
-    snprintf(path, sizeof(path), "%s/%s", pki, name);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "cannot open %s\n", path);
-        _exit(2);
-    }
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
-static EVP_PKEY *
-load_key(const char *name)
-{
-    char path[1024];
-    FILE *f;
-    EVP_PKEY *k;
-
-    snprintf(path, sizeof(path), "%s/%s", pki, name);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "cannot open %s\n", path);
-        _exit(2);
-    }
-    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    return k;
-}
-
-static size_t
-der_of(X509 *x, uint8_t *out)
-{
-    unsigned char *p = out;
-
-    return (size_t)i2d_X509(x, &p);
-}
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509_EXTENSION *e;
-
-    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-}
-
-/* The dev intermediate signs the companion's CSR, as a factory CA would. */
-static size_t
-sign_csr(const uint8_t *csr, size_t len, uint8_t *out)
-{
-    const unsigned char *p = csr;
-    X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
-    X509 *ica = load_cert("intermediate.pem");
-    EVP_PKEY *ica_key = load_key("intermediate.key");
-    X509 *x = X509_new();
-    EVP_PKEY *pub = X509_REQ_get_pubkey(req);
-    size_t n;
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 4343);
-    X509_set_issuer_name(x, X509_get_subject_name(ica));
-    X509_set_subject_name(x, X509_REQ_get_subject_name(req));
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
-    X509_set_pubkey(x, pub);
-    add_ext(x, ica, NID_basic_constraints, "critical,CA:FALSE");
-    add_ext(x, ica, NID_key_usage, "critical,digitalSignature");
-    add_ext(x, ica, NID_ext_key_usage, "clientAuth");
-    add_ext(x, ica, NID_subject_key_identifier, "hash");
-    add_ext(x, ica, NID_authority_key_identifier, "keyid");
-    X509_sign(x, ica_key, EVP_sha256());
-    n = der_of(x, out);
-    X509_free(x);
-    EVP_PKEY_free(pub);
-    EVP_PKEY_free(ica_key);
-    X509_free(ica);
-    X509_REQ_free(req);
-    return n;
-}
-
 static struct wt_memplat mp;
 static struct wc_companion comp;
 static struct wt_inproc ip;
@@ -275,23 +186,23 @@ provision(void)
                 &resp_len) != WD_STATUS_OK) {
         return -1;
     }
-    n = sign_csr(resp, resp_len, req + 2);
+    n = wt_pki_sign_csr(pki, resp, resp_len, 4343, req + 2);
     req[0] = WD_CERT_DEVICE;
     req[1] = 0;
     if (wt_call(&comp, &ch, WD_CMD_CERT_INSTALL, req, 2 + n, resp, &resp_len) !=
         WD_STATUS_OK) {
         return -1;
     }
-    x = load_cert("intermediate.pem");
-    n = der_of(x, req + 2);
+    x = wt_pki_load_cert(pki, "intermediate.pem");
+    n = wt_pki_der(x, req + 2);
     X509_free(x);
     req[1] = 1;
     if (wt_call(&comp, &ch, WD_CMD_CERT_INSTALL, req, 2 + n, resp, &resp_len) !=
         WD_STATUS_OK) {
         return -1;
     }
-    x = load_cert("root.pem");
-    n = der_of(x, req);
+    x = wt_pki_load_cert(pki, "root.pem");
+    n = wt_pki_der(x, req);
     X509_free(x);
     if (wt_call(&comp, &ch, WD_CMD_ROOT_ADD, req, n, resp, &resp_len) !=
         WD_STATUS_OK) {

@@ -28,6 +28,7 @@
 
 #include "check.h"
 #include "memplat.h"
+#include "pki_openssl.h"
 #include "rawbus.h"
 #include "record.h"
 #include "verify.h"
@@ -41,96 +42,6 @@ static uint8_t resp[WD_MAX_MESSAGE];
 static size_t resp_len;
 
 /* ---- companion set-up ---- */
-
-static X509 *
-load_cert(const char *name)
-{
-    char path[1024];
-    FILE *f;
-    X509 *x;
-
-    snprintf(path, sizeof(path), "%s/%s", pki, name);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
-static EVP_PKEY *
-load_key(const char *name)
-{
-    char path[1024];
-    FILE *f;
-    EVP_PKEY *k;
-
-    snprintf(path, sizeof(path), "%s/%s", pki, name);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    return k;
-}
-
-static size_t
-der_of(X509 *x, uint8_t *out)
-{
-    unsigned char *p = out;
-
-    return (size_t)i2d_X509(x, &p);
-}
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509_EXTENSION *e;
-
-    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-}
-
-/* The intermediate signs the companion's CSR, as a factory CA would. */
-static size_t
-sign_csr(const uint8_t *csr, size_t len, uint8_t *out)
-{
-    const unsigned char *p = csr;
-    X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
-    X509 *ica = load_cert("intermediate.pem");
-    EVP_PKEY *ica_key = load_key("intermediate.key");
-    X509 *x = X509_new();
-    EVP_PKEY *pub = X509_REQ_get_pubkey(req);
-    size_t n;
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
-    X509_set_issuer_name(x, X509_get_subject_name(ica));
-    X509_set_subject_name(x, X509_REQ_get_subject_name(req));
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
-    X509_set_pubkey(x, pub);
-    add_ext(x, ica, NID_basic_constraints, "critical,CA:FALSE");
-    add_ext(x, ica, NID_key_usage, "critical,digitalSignature");
-    add_ext(x, ica, NID_ext_key_usage, "clientAuth");
-    add_ext(x, ica, NID_subject_key_identifier, "hash");
-    add_ext(x, ica, NID_authority_key_identifier, "keyid");
-    X509_sign(x, ica_key, EVP_sha256());
-    n = der_of(x, out);
-    X509_free(x);
-    EVP_PKEY_free(pub);
-    EVP_PKEY_free(ica_key);
-    X509_free(ica);
-    X509_REQ_free(req);
-    return n;
-}
 
 /* A self-signed CA that has nothing to do with the server's chain. */
 static X509 *
@@ -150,9 +61,9 @@ stranger_root(void)
     X509_gmtime_adj(X509_getm_notBefore(x), -3600);
     X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400);
     X509_set_pubkey(x, key);
-    add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
-    add_ext(x, x, NID_subject_key_identifier, "hash");
+    wt_pki_add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
+    wt_pki_add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+    wt_pki_add_ext(x, x, NID_subject_key_identifier, "hash");
     X509_sign(x, key, EVP_sha256());
     X509_NAME_free(name);
     EVP_PKEY_free(key);
@@ -184,17 +95,17 @@ provision(const char *root_file, uint8_t curve)
     req[0] = WD_KEY_DEVICE;
     memcpy(req + 1, name, sizeof(name));
     CHECK(call(WD_CMD_CSR_CREATE, req, 1 + sizeof(name)) == WD_STATUS_OK);
-    n = sign_csr(resp, resp_len, req + 2);
+    n = wt_pki_sign_csr(pki, resp, resp_len, 4242, req + 2);
     req[0] = WD_CERT_DEVICE;
     req[1] = 0;
     CHECK(call(WD_CMD_CERT_INSTALL, req, 2 + n) == WD_STATUS_OK);
-    x = load_cert("intermediate.pem");
-    n = der_of(x, req + 2);
+    x = wt_pki_load_cert(pki, "intermediate.pem");
+    n = wt_pki_der(x, req + 2);
     X509_free(x);
     req[1] = 1;
     CHECK(call(WD_CMD_CERT_INSTALL, req, 2 + n) == WD_STATUS_OK);
-    x = root_file ? load_cert(root_file) : stranger_root();
-    n = der_of(x, req);
+    x = root_file ? wt_pki_load_cert(pki, root_file) : stranger_root();
+    n = wt_pki_der(x, req);
     X509_free(x);
     CHECK(call(WD_CMD_ROOT_ADD, req, n) == WD_STATUS_OK);
 }
@@ -244,23 +155,23 @@ make_cert(const struct made_opts *o, X509 *issuer, EVP_PKEY *issuer_key,
     X509_gmtime_adj(X509_getm_notAfter(x), o->to);
     X509_set_pubkey(x, key);
     if (o->is_ca) {
-        add_ext(x, issuer ? issuer : x, NID_basic_constraints,
+        wt_pki_add_ext(x, issuer ? issuer : x, NID_basic_constraints,
                 "critical,CA:TRUE");
-        add_ext(x, issuer ? issuer : x, NID_key_usage,
+        wt_pki_add_ext(x, issuer ? issuer : x, NID_key_usage,
                 "critical,keyCertSign,cRLSign");
     } else {
-        add_ext(x, issuer ? issuer : x, NID_basic_constraints,
+        wt_pki_add_ext(x, issuer ? issuer : x, NID_basic_constraints,
                 "critical,CA:FALSE");
-        add_ext(x, issuer ? issuer : x, NID_key_usage,
+        wt_pki_add_ext(x, issuer ? issuer : x, NID_key_usage,
                 "critical,digitalSignature");
-        add_ext(x, issuer ? issuer : x, NID_ext_key_usage, "serverAuth");
+        wt_pki_add_ext(x, issuer ? issuer : x, NID_ext_key_usage, "serverAuth");
     }
     if (o->san) {
-        add_ext(x, issuer ? issuer : x, NID_subject_alt_name, o->san);
+        wt_pki_add_ext(x, issuer ? issuer : x, NID_subject_alt_name, o->san);
     }
-    add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash");
+    wt_pki_add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash");
     /* As openssl req -x509 does, self-signed ones name their own key. */
-    add_ext(x, issuer ? issuer : x, NID_authority_key_identifier,
+    wt_pki_add_ext(x, issuer ? issuer : x, NID_authority_key_identifier,
             "keyid:always");
     X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
     X509_NAME_free(name);
@@ -738,8 +649,8 @@ test_made_chains(void)
                                               86400, 0};
     struct made_opts leaf = {"localhost", 0, "DNS:localhost", -3600, 86400,
                              0};
-    X509 *root = load_cert("root.pem");
-    EVP_PKEY *root_key = load_key("root.key");
+    X509 *root = wt_pki_load_cert(pki, "root.pem");
+    EVP_PKEY *root_key = wt_pki_load_key(pki, "root.key");
     EVP_PKEY *k[4];
     struct made_chain c;
     struct server_opts o = {NULL, NULL, 0, &c};

@@ -7,10 +7,16 @@ add_test(NAME tls_pki
     ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(tls_pki PROPERTIES FIXTURES_SETUP tls_pki TIMEOUT 120)
 
+# Reading the dev PKI and signing the companion's CSRs, with libcrypto.
+add_library(wt_pki_openssl STATIC support/pki_openssl.c)
+target_include_directories(wt_pki_openssl PUBLIC support)
+target_link_libraries(wt_pki_openssl PUBLIC OpenSSL::Crypto
+  PRIVATE warden_strict)
+
 add_executable(test_tls_openssl test_tls_openssl.c)
 target_include_directories(test_tls_openssl PRIVATE ${PROJECT_SOURCE_DIR}/host)
 target_link_libraries(test_tls_openssl PRIVATE wt_inproc wt_support
-  OpenSSL::SSL OpenSSL::Crypto warden_strict)
+  wt_pki_openssl OpenSSL::SSL OpenSSL::Crypto warden_strict)
 add_test(NAME tls_openssl
   COMMAND test_tls_openssl ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(tls_openssl PROPERTIES FIXTURES_REQUIRED tls_pki
@@ -37,7 +43,8 @@ add_executable(test_no_secret_in_host test_no_secret_in_host.c
   support/inproc.c support/memplat.c support/rawbus.c)
 target_include_directories(test_no_secret_in_host PRIVATE support)
 target_link_libraries(test_no_secret_in_host PRIVATE wc_firmware_testsecrets
-  warden wt_support OpenSSL::SSL OpenSSL::Crypto warden_strict)
+  warden wt_support wt_pki_openssl OpenSSL::SSL OpenSSL::Crypto
+  warden_strict)
 add_test(NAME no_secret_in_host
   COMMAND test_no_secret_in_host ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(no_secret_in_host PROPERTIES FIXTURES_REQUIRED tls_pki
