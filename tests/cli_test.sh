@@ -9,69 +9,11 @@ set -u
 wardend=${1:?usage: cli_test.sh WARDEND WARDEN}
 warden=${2:?usage: cli_test.sh WARDEND WARDEN}
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/warden-cli.XXXXXX") || exit 1
-pid=""
-failures=0
-checks=0
-
-cleanup() {
-    if [ -n "$pid" ]; then
-        kill -TERM "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-    failures=$((failures + 1))
-    echo "cli_test: FAIL: $*" >&2
-}
-
-# run NAME EXPECTED_STATUS CMD...: runs CMD, keeps stdout and stderr in
-# $dir/out and $dir/err, and checks the exit status.
-run() {
-    name=$1
-    want=$2
-    shift 2
-    checks=$((checks + 1))
-    "$@" >"$dir/out" 2>"$dir/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "$name: exit status $got, expected $want"
-        sed 's/^/  stdout: /' "$dir/out" >&2
-        sed 's/^/  stderr: /' "$dir/err" >&2
-        return 1
-    fi
-    return 0
-}
-
-# expect NAME FILE REGEX: FILE has a line matching REGEX.
-expect() {
-    checks=$((checks + 1))
-    if ! grep -Eq -- "$3" "$dir/$2"; then
-        fail "$1: no line matching '$3' in $2:"
-        sed 's/^/  | /' "$dir/$2" >&2
-    fi
-}
-
-address="unix:$dir/state/wardend.sock"
-mkdir -m 700 "$dir/state"
-"$wardend" --state-dir "$dir/state" 2>"$dir/wardend.log" &
-pid=$!
-
-# Up to 10 s for the socket to appear.
-tries=0
-while [ ! -S "$dir/state/wardend.sock" ]; do
-    tries=$((tries + 1))
-    if [ $tries -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
-        echo "cli_test: wardend did not come up; its log:" >&2
-        cat "$dir/wardend.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+me=cli_test
+. "$(dirname "$0")/lib.sh"
+wt_setup
+start_wardend state
+pid=$wardend_pid
 
 w() {
     "$warden" --companion "$address" "$@"
@@ -157,8 +99,7 @@ run "status at the end" 0 w status
 
 if ! kill -0 "$pid" 2>/dev/null; then
     fail "wardend died during the test; its log:"
-    cat "$dir/wardend.log" >&2
+    cat "$dir/state.log" >&2
 fi
 
-echo "cli_test: $((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+wt_summary

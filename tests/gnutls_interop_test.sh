@@ -63,60 +63,12 @@ if ! ip link set lo up; then
     exit 1
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/warden-gnutls.XXXXXX") || exit 1
-pids=""
-failures=0
-checks=0
-
-cleanup() {
-    for p in $pids; do
-        kill -TERM "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-    failures=$((failures + 1))
-    echo "$me: FAIL: $*" >&2
-}
-
-# expect NAME FILE REGEX: FILE has a line matching REGEX.
-expect() {
-    checks=$((checks + 1))
-    if ! grep -Eq -- "$3" "$2"; then
-        fail "$1: no line matching '$3' in $(basename "$2"):"
-        sed 's/^/  | /' "$2" | head -80 >&2
-    fi
-}
-
-# same NAME GOT WANT: two files have the same bytes.
-same() {
-    checks=$((checks + 1))
-    if ! cmp -s "$2" "$3"; then
-        fail "$1: $(basename "$2") differs from what was expected"
-        echo "  got $(wc -c <"$2") bytes, expected $(wc -c <"$3")" >&2
-    fi
-}
+. "$(dirname "$0")/lib.sh"
+wt_setup
 
 # ---- the companion ------------------------------------------------------
 
-mkdir -m 700 "$dir/state"
-"$wardend" --state-dir "$dir/state" 2>"$dir/wardend.log" &
-pids="$pids $!"
-tries=0
-while [ ! -S "$dir/state/wardend.sock" ]; do
-    tries=$((tries + 1))
-    if [ $tries -gt 100 ]; then
-        echo "$me: wardend did not come up:" >&2
-        cat "$dir/wardend.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-address="unix:$dir/state/wardend.sock"
+start_wardend state
 if ! sh "$devpki" --warden "$warden" "$dir/pki" "$address" \
     >"$dir/pki.log" 2>&1; then
     echo "$me: provisioning failed:" >&2
@@ -256,5 +208,4 @@ if client $name 0 "$dir/bulk.in" --quiet; then
 fi
 stop_server
 
-echo "$me: $((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+wt_summary

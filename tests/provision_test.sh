@@ -14,68 +14,13 @@ wardend=${1:?usage: provision_test.sh WARDEND WARDEN DEV_PKI}
 warden=${2:?usage: provision_test.sh WARDEND WARDEN DEV_PKI}
 devpki=${3:?usage: provision_test.sh WARDEND WARDEN DEV_PKI}
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/warden-prov.XXXXXX") || exit 1
-pids=""
-failures=0
-checks=0
-
-cleanup() {
-    for p in $pids; do
-        kill -TERM "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-    failures=$((failures + 1))
-    echo "provision_test: FAIL: $*" >&2
-}
-
-# run NAME EXPECTED_STATUS CMD...: runs CMD with stdout and stderr in
-# $dir/out and $dir/err, and checks the exit status.
-run() {
-    name=$1
-    want=$2
-    shift 2
-    checks=$((checks + 1))
-    "$@" >"$dir/out" 2>"$dir/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "$name: exit status $got, expected $want"
-        sed 's/^/  stdout: /' "$dir/out" >&2
-        sed 's/^/  stderr: /' "$dir/err" >&2
-        return 1
-    fi
-    return 0
-}
-
-# expect NAME FILE REGEX: FILE has a line matching REGEX.
-expect() {
-    checks=$((checks + 1))
-    if ! grep -Eq -- "$3" "$dir/$2"; then
-        fail "$1: no line matching '$3' in $2:"
-        sed 's/^/  | /' "$dir/$2" >&2
-    fi
-}
+me=provision_test
+. "$(dirname "$0")/lib.sh"
+wt_setup
 
 # start NAME: a wardend on fresh state in $dir/NAME.
 start() {
-    mkdir -m 700 "$dir/$1"
-    "$wardend" --state-dir "$dir/$1" 2>"$dir/$1.log" &
-    pids="$pids $!"
-    tries=0
-    while [ ! -S "$dir/$1/wardend.sock" ]; do
-        tries=$((tries + 1))
-        if [ $tries -gt 100 ]; then
-            echo "provision_test: wardend $1 did not come up:" >&2
-            cat "$dir/$1.log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
+    start_wardend "$1"
 }
 
 # refused NAME STATE REGEX CMD...: CMD fails with exit status 1, says
@@ -399,5 +344,4 @@ for p in $pids; do
     kill -0 "$p" 2>/dev/null || fail "a wardend died during the test"
 done
 
-echo "provision_test: $((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+wt_summary

@@ -1,0 +1,99 @@
+# Shared by the shell tests (sourced, never run): a temporary folder that
+# goes away with every process the test started, check counters, and the
+# helpers every script used to carry its own copy of.
+#
+#   me=NAME; . "$(dirname "$0")/lib.sh"; wt_setup
+#   ...
+#   wt_summary        # prints "N passed, M failed"; last command
+
+# wt_setup: $dir (a fresh temporary folder), $pids (processes to stop),
+# counters, and traps that stop them and remove $dir however the test
+# ends.
+wt_setup() {
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/$me.XXXXXX") || exit 1
+    pids=""
+    failures=0
+    checks=0
+    trap wt_cleanup EXIT
+    trap 'exit 1' INT TERM HUP
+}
+
+wt_cleanup() {
+    for p in $pids; do
+        kill -TERM "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$dir"
+}
+
+fail() {
+    failures=$((failures + 1))
+    echo "$me: FAIL: $*" >&2
+}
+
+# run NAME EXPECTED_STATUS CMD...: runs CMD with stdout and stderr in
+# $dir/out and $dir/err, and checks the exit status.
+run() {
+    name=$1
+    want=$2
+    shift 2
+    checks=$((checks + 1))
+    "$@" >"$dir/out" 2>"$dir/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "$name: exit status $got, expected $want"
+        sed 's/^/  stdout: /' "$dir/out" >&2
+        sed 's/^/  stderr: /' "$dir/err" >&2
+        return 1
+    fi
+    return 0
+}
+
+# expect NAME FILE REGEX: FILE (a path, or a name in $dir) has a line
+# matching REGEX.
+expect() {
+    checks=$((checks + 1))
+    case "$2" in
+    /*) file=$2 ;;
+    *) file=$dir/$2 ;;
+    esac
+    if ! grep -Eq -- "$3" "$file"; then
+        fail "$1: no line matching '$3' in $(basename "$file"):"
+        sed 's/^/  | /' "$file" | head -80 >&2
+    fi
+}
+
+# same NAME GOT WANT: the two files are byte for byte the same.
+same() {
+    checks=$((checks + 1))
+    if ! cmp -s "$2" "$3"; then
+        fail "$1: $(basename "$2") differs from what was expected"
+        echo "  got $(wc -c <"$2") bytes, expected $(wc -c <"$3")" >&2
+    fi
+}
+
+# start_wardend NAME: a wardend ($wardend) on fresh state in $dir/NAME,
+# logging to $dir/NAME.log; waits up to 10 s for its socket. Sets
+# $wardend_pid and $address.
+start_wardend() {
+    mkdir -m 700 "$dir/$1"
+    "$wardend" --state-dir "$dir/$1" 2>"$dir/$1.log" &
+    wardend_pid=$!
+    pids="$pids $wardend_pid"
+    address="unix:$dir/$1/wardend.sock"
+    tries=0
+    while [ ! -S "$dir/$1/wardend.sock" ]; do
+        tries=$((tries + 1))
+        if [ $tries -gt 100 ] || ! kill -0 "$wardend_pid" 2>/dev/null; then
+            echo "$me: wardend $1 did not come up; its log:" >&2
+            cat "$dir/$1.log" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+
+wt_summary() {
+    echo "$me: $((checks - failures)) passed, $failures failed"
+    [ "$failures" -eq 0 ]
+}
