@@ -350,6 +350,27 @@ wc_tls_open(struct wc_companion *c, struct wc_tls_session *s,
     return WD_STATUS_OK;
 }
 
+/*
+ * RFC 8446 4.2: an extension appears at most once per message. Every type
+ * this client reads is below 64; others are refused or ignored by the
+ * caller.
+ */
+static int
+repeated(uint64_t *seen, unsigned type)
+{
+    uint64_t bit;
+
+    if (type >= 64) {
+        return 0;
+    }
+    bit = (uint64_t)1 << type;
+    if (*seen & bit) {
+        return 1;
+    }
+    *seen |= bit;
+    return 0;
+}
+
 /* Splits a handshake message into type and body; checks its length. */
 static int
 split_message(const uint8_t *msg, size_t len, unsigned *type,
@@ -388,6 +409,7 @@ hello_retry(struct wc_companion *c, struct wc_tls_session *s,
 {
     unsigned group = 0, version = 0;
     int have_group = 0;
+    uint64_t seen = 0;
     size_t ch_len;
 
     while (exts->len > 0 && !exts->err) {
@@ -395,6 +417,9 @@ hello_retry(struct wc_companion *c, struct wc_tls_session *s,
         struct wc_tls_reader data;
 
         wc_tlsr_vector(exts, 2, &data);
+        if (repeated(&seen, type)) {
+            return fail(s, WC_ALERT_DECODE_ERROR, 0);
+        }
         switch (type) {
         case EXT_SUPPORTED_VERSIONS:
             version = wc_tlsr_u16(&data);
@@ -493,6 +518,7 @@ server_hello(struct wc_companion *c, struct wc_tls_session *s,
     const uint8_t *peer = NULL;
     size_t peer_len = 0, off;
     struct wc_ecdhe_key *mine;
+    uint64_t seen = 0;
     uint8_t secret[WC_ECDHE_SECRET_MAX];
     size_t secret_len;
     int err;
@@ -529,6 +555,9 @@ server_hello(struct wc_companion *c, struct wc_tls_session *s,
         struct wc_tls_reader data;
 
         wc_tlsr_vector(&exts, 2, &data);
+        if (repeated(&seen, type)) {
+            return fail(s, WC_ALERT_DECODE_ERROR, 0);
+        }
         switch (type) {
         case EXT_SUPPORTED_VERSIONS:
             sv = wc_tlsr_u16(&data);
@@ -610,6 +639,7 @@ static enum wd_status
 encrypted_extensions(struct wc_tls_session *s, struct wc_tls_reader *body)
 {
     struct wc_tls_reader exts;
+    uint64_t seen = 0;
 
     wc_tlsr_vector(body, 2, &exts);
     if (wc_tlsr_done(body) != 0 || exts.err) {
@@ -623,6 +653,9 @@ encrypted_extensions(struct wc_tls_session *s, struct wc_tls_reader *body)
         int offered = 0;
 
         wc_tlsr_vector(&exts, 2, &data);
+        if (repeated(&seen, type)) {
+            return fail(s, WC_ALERT_DECODE_ERROR, 0);
+        }
         switch (type) {
         case EXT_SERVER_NAME:
             /* RFC 6066 3: an empty acknowledgement. */
@@ -694,6 +727,7 @@ certificate_request(const struct wc_companion *c, struct wc_tls_session *s,
 {
     struct wc_tls_reader context, exts;
     unsigned want = device_scheme(c);
+    uint64_t seen = 0;
     int have_sigalgs = 0;
 
     wc_tlsr_vector(body, 1, &context);
@@ -712,6 +746,9 @@ certificate_request(const struct wc_companion *c, struct wc_tls_session *s,
         struct wc_tls_reader data, list;
 
         wc_tlsr_vector(&exts, 2, &data);
+        if (repeated(&seen, type)) {
+            return fail(s, WC_ALERT_DECODE_ERROR, 0);
+        }
         if (type == EXT_SIGNATURE_ALGORITHMS) {
             wc_tlsr_vector(&data, 2, &list);
             if (wc_tlsr_done(&data) != 0 || list.len == 0 ||

@@ -790,6 +790,62 @@ test_any_changed_byte_refused(void)
     finish();
 }
 
+/*
+ * RFC 8446 4.2: a ServerHello that repeats an extension is malformed
+ * (decode_error), even where the copies agree. Without the repeat the
+ * same ServerHello fails later, on its missing key_share
+ * (illegal_parameter), so the alert shows which check fired.
+ */
+static void
+test_repeated_extension(void)
+{
+    static const uint8_t open_req[] = {0, 0, 0, 0, 0x6a, 0, 0, 0, 9,  'l',
+                                       'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
+                                       0, 0, 0};
+    uint8_t sh[128], req[130], st[64];
+    size_t n = 0;
+    int twice;
+
+    for (twice = 0; twice <= 1; twice++) {
+        CHECK(call(WD_CMD_TLS_OPEN, open_req, sizeof(open_req)) ==
+              WD_STATUS_OK);
+        L.session = resp[0];
+        n = 0;
+        sh[n++] = 2;
+        n += 3; /* length, below */
+        sh[n++] = 3;
+        sh[n++] = 3;
+        memset(sh + n, 0x42, 32);
+        n += 32;
+        sh[n++] = 32;
+        /* Echo the session id: ClientHello type 1, header 4, version 2,
+         * random 32, then the id's length byte. */
+        memcpy(sh + n, resp + 1 + 4 + 2 + 32 + 1, 32);
+        n += 32;
+        sh[n++] = 0x13;
+        sh[n++] = 0x01;
+        sh[n++] = 0;
+        sh[n++] = 0;
+        sh[n++] = (uint8_t)(twice ? 12 : 6);
+        memcpy(sh + n, "\x00\x2b\x00\x02\x03\x04", 6);
+        n += 6;
+        if (twice) {
+            memcpy(sh + n, "\x00\x2b\x00\x02\x03\x04", 6);
+            n += 6;
+        }
+        sh[1] = 0;
+        sh[2] = 0;
+        sh[3] = (uint8_t)(n - 4);
+        req[0] = L.session;
+        req[1] = 0;
+        memcpy(req + 2, sh, n);
+        CHECK(call(WD_CMD_TLS_RECEIVE, req, 2 + n) == WD_STATUS_TLS_FAILED);
+        tls_status(st);
+        CHECK(st[WD_TLSS_ALERT] == (twice ? 50 : 47));
+        CHECK(call(WD_CMD_TLS_CLOSE, &L.session, 1) == WD_STATUS_OK);
+    }
+}
+
 static void
 test_outside_policy(void)
 {
@@ -821,6 +877,7 @@ main(int argc, char **argv)
     test_made_chains();
     test_tampering();
     test_any_changed_byte_refused();
+    test_repeated_extension();
     test_outside_policy();
     provision("root.pem", WD_CURVE_P384);
     test_suites_and_groups();
