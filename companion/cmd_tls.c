@@ -91,6 +91,10 @@ WC_HANDLER(wc_cmd_tls_receive)
     if ((req[1] & ~WD_TLS_MORE) != 0) {
         return WD_STATUS_BAD_PAYLOAD;
     }
+    /* A failed session takes nothing more, not even into the work area. */
+    if (s->state == WC_TLS_FAILED) {
+        return WD_STATUS_TLS_FAILED;
+    }
     if (c->tls_work_user != -1 && c->tls_work_user != index) {
         return WD_STATUS_BUSY;
     }
