@@ -263,9 +263,31 @@ wc_companion_handle(struct wc_companion *c, struct wc_channel *ch,
     return execute(c, ch, &req, out);
 }
 
+int
+wc_companion_idle(struct wc_companion *c)
+{
+    unsigned lifecycle;
+
+    if (!c->started || !wc_ecdhe_pool_wants(&c->ecdhe_pool)) {
+        return 0;
+    }
+    /* Key shares only serve TLS_OPEN, which a retired device refuses. */
+    lifecycle = wc_lifecycle(c);
+    if (lifecycle != WD_LIFECYCLE_MANUFACTURING &&
+        lifecycle != WD_LIFECYCLE_OPERATIONAL) {
+        return 0;
+    }
+    /* A DRBG failure here is met again, and reported, by TLS_OPEN. */
+    if (wc_ecdhe_pool_fill_one(&c->ecdhe_pool, &c->rng) != WC_OK) {
+        return 0;
+    }
+    return wc_ecdhe_pool_wants(&c->ecdhe_pool);
+}
+
 void
 wc_companion_wipe(struct wc_companion *c)
 {
+    wc_ecdhe_pool_wipe(&c->ecdhe_pool);
     wc_rng_wipe(&c->rng);
     wc_store_wipe(&c->store);
     wc_wipe(c, sizeof(*c));

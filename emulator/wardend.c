@@ -1094,6 +1094,9 @@ serve(int lfd)
     long long now, left, timeout;
     nfds_t n, i;
     struct client *c;
+    int ready;
+    /* The companion may have work to do ahead (new after any request). */
+    int idle_work = 1;
 
     while (!stop_signal) {
         now = now_ms();
@@ -1127,8 +1130,13 @@ serve(int lfd)
         for (i = 0; i < n; i++) {
             pfd[i].revents = 0;
         }
+        /* Background work only when nothing is waiting: look, don't wait. */
+        if (idle_work) {
+            timeout = 0;
+        }
 
-        if (poll(pfd, n, (int)timeout) < 0) {
+        ready = poll(pfd, n, (int)timeout);
+        if (ready < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -1156,7 +1164,12 @@ serve(int lfd)
         for (i = 0; i < MAX_CLIENTS && !stop_signal; i++) {
             if (is_ready(&clients[i])) {
                 client_answer(&clients[i]);
+                idle_work = 1;
+                ready++;
             }
+        }
+        if (ready == 0 && idle_work && !stop_signal) {
+            idle_work = wc_companion_idle(&companion);
         }
         now = now_ms();
         for (i = 0; i < MAX_CLIENTS && !stop_signal; i++) {

@@ -263,6 +263,8 @@ struct link {
     int record_failed;
     uint8_t app[1 << 16];
     size_t app_len;
+    uint8_t hello[2048]; /* the first ClientHello */
+    size_t hello_len;
 };
 
 static struct link L;
@@ -484,6 +486,8 @@ handshake(const struct server_opts *o, const char *peer_name,
         return 0;
     }
     L.session = resp[0];
+    L.hello_len = resp_len - 1 < sizeof(L.hello) ? resp_len - 1 : 0;
+    memcpy(L.hello, resp + 1, L.hello_len);
     send_records(WARDEN_CT_HANDSHAKE, resp + 1, resp_len - 1);
 
     for (i = 0; i < 20 && L.failure == WD_STATUS_OK && L.peer_alert < 0;
@@ -555,6 +559,56 @@ exchange(size_t len)
     CHECK(SSL_write(L.ssl, out, (int)len) == (int)len);
     pump();
     CHECK(L.app_len == len && memcmp(L.app, out, len) == 0);
+}
+
+static int
+contains(const uint8_t *hay, size_t hay_len, const uint8_t *needle,
+         size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + len <= hay_len; i++) {
+        if (memcmp(hay + i, needle, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Key shares made ahead while idle (wc_companion_idle) go into the next
+ * ClientHello, once: the handshake completes with them for either group
+ * the server picks, and the next ClientHello has fresh ones.
+ */
+static void
+test_pooled_shares(void)
+{
+    static const char *const groups[] = {"X25519", "P-256"};
+    struct server_opts o = {NULL, NULL, 1, NULL};
+    uint8_t x25519[32], p256[65], st[64];
+    unsigned j;
+
+    for (j = 0; j < 2; j++) {
+        CHECK(wc_companion_idle(&comp) == 1); /* one made, one to go */
+        CHECK(wc_companion_idle(&comp) == 0);
+        CHECK(wc_companion_idle(&comp) == 0); /* nothing left to do */
+        memcpy(x25519, comp.ecdhe_pool.key[0].pub, sizeof(x25519));
+        memcpy(p256, comp.ecdhe_pool.key[1].pub, sizeof(p256));
+        o.groups = groups[j];
+        CHECK(handshake(&o, "localhost", NONE));
+        CHECK(contains(L.hello, L.hello_len, x25519, sizeof(x25519)));
+        CHECK(contains(L.hello, L.hello_len, p256, sizeof(p256)));
+        CHECK(!comp.ecdhe_pool.ready[0] && !comp.ecdhe_pool.ready[1]);
+        tls_status(st);
+        CHECK(st[WD_TLSS_STATE] == 2);
+        exchange(100);
+        finish();
+        /* Not refilled: this ClientHello's shares are made on demand. */
+        CHECK(handshake(&o, "localhost", NONE));
+        CHECK(!contains(L.hello, L.hello_len, x25519, sizeof(x25519)));
+        CHECK(!contains(L.hello, L.hello_len, p256, sizeof(p256)));
+        finish();
+    }
 }
 
 static void
@@ -872,6 +926,7 @@ main(int argc, char **argv)
     pki = argv[1];
     provision("root.pem", WD_CURVE_P256);
     test_suites_and_groups();
+    test_pooled_shares();
     test_no_request_tickets_key_update_bulk();
     test_refusals();
     test_made_chains();

@@ -49,3 +49,12 @@ add_test(NAME no_secret_in_host
   COMMAND test_no_secret_in_host ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(no_secret_in_host PROPERTIES FIXTURES_REQUIRED tls_pki
   TIMEOUT 120)
+
+# The validator's signature cache never changes a verdict.
+add_executable(test_verify_cache test_verify_cache.c)
+target_link_libraries(test_verify_cache PRIVATE wc_firmware wt_support
+  wt_pki_openssl OpenSSL::Crypto warden_strict)
+add_test(NAME verify_cache
+  COMMAND test_verify_cache ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
+set_tests_properties(verify_cache PROPERTIES FIXTURES_REQUIRED tls_pki
+  TIMEOUT 60)
