@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "boot.h"
 #include "commands.h"
 #include "keys.h"
 #include "names.h"
@@ -954,6 +955,12 @@ client_certificate(struct wc_companion *c, struct wc_tls_session *s,
     int send_chain = s->can_sign;
     const uint8_t *der;
     size_t len;
+
+    /* Server authentication still works; the device stays anonymous. */
+    if (send_chain && !wc_boot_key_unlocked(c)) {
+        send_chain = 0;
+        s->flags |= WD_TLSS_F_KEY_LOCKED;
+    }
 
     if (wc_store_get(&c->store, WC_REC_DEVICE_CERT(0), &der, &len) !=
         WC_OK) {

@@ -30,6 +30,16 @@
  */
 struct wc_channel {
     uint16_t next_seq;
+    /* The platform's handle for the host on it (wc_platform.measure_host). */
+    const void *peer;
+    /*
+     * The host's last boot report (boot.h), valid while boot_epoch is
+     * the companion's: a reset forgets every report at once.
+     */
+    uint32_t boot_epoch;
+    uint8_t boot_result; /* WD_BOOT_* */
+    uint32_t host_version;
+    uint8_t measurement[WD_MEASUREMENT_LEN];
 };
 
 /* Fields are private. */
@@ -45,7 +55,8 @@ struct wc_companion {
      * channel at a time.
      */
     const struct wc_channel *owner;
-    const struct wc_channel *current; /* channel of the running command */
+    struct wc_channel *current; /* channel of the running command */
+    uint32_t boot_epoch;        /* boot reports of older epochs are void */
     uint8_t req_cmd;
     size_t req_len;
     uint8_t req[WD_MAX_MESSAGE];

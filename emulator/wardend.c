@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "platform_file.h"
+#include "measure.h"
 #include "wc_companion.h"
 #include "wc_errors.h"
 #include "wc_wipe.h"
@@ -98,6 +99,7 @@ struct paths {
 struct client {
     int fd; /* -1: slot free */
     unsigned long session;
+    pid_t pid; /* the peer's, from SO_PEERCRED; 0 if unknown */
     struct wc_channel ch;
     unsigned long requests;
     unsigned long errors;
@@ -814,8 +816,36 @@ client_accept(int lfd)
     c->holding = 0;
     c->closing = 0;
     wc_channel_init(&c->ch);
+    c->pid = cred.pid;
+    c->ch.peer = c;
     log_msg("session %lu open: pid %ld uid %ld", c->session, (long)cred.pid,
             (long)cred.uid);
+}
+
+/*
+ * The companion's measure_host: the program on the other end of a
+ * session, measured from outside it (measure.h). A refusal is logged
+ * with its reason; the companion answers the host NOT_MEASURED.
+ */
+static int
+measure_peer(void *ctx, const void *peer, const char *config,
+             size_t config_len, uint8_t image_hash[32],
+             uint8_t config_hash[32])
+{
+    const struct client *c = peer;
+    char why[256];
+
+    (void)ctx;
+    if (c == NULL) {
+        return -1;
+    }
+    if (wemu_measure_process(c->pid, config, config_len, image_hash,
+                             config_hash, why, sizeof(why)) != 0) {
+        log_msg("session %lu: cannot measure pid %ld: %s", c->session,
+                (long)c->pid, why);
+        return -1;
+    }
+    return 0;
 }
 
 /*
@@ -1463,6 +1493,7 @@ main(int argc, char **argv)
                 paths.key);
     }
     warn_if_shared("storage", paths.storage, 0600);
+    platform.plat.measure_host = measure_peer;
     rc = wc_companion_init(&companion, &platform.plat);
     have_companion = 1;
     if (rc != WC_OK) {

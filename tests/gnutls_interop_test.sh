@@ -65,6 +65,7 @@ fi
 
 . "$(dirname "$0")/lib.sh"
 wt_setup
+wt_own_warden
 
 # ---- the companion ------------------------------------------------------
 

@@ -76,3 +76,15 @@ add_test(NAME gnutls_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(gnutls_interop PROPERTIES TIMEOUT 300
   SKIP_RETURN_CODE 77)
+
+# Secure boot gating and attestation through wardend's own measurement;
+# test_boot_config signs itself and reports a configuration file.
+add_executable(test_boot_config test_boot_config.c)
+target_link_libraries(test_boot_config PRIVATE warden warden_toolkit
+  wt_support warden_strict)
+add_test(NAME boot
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/boot_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh
+    $<TARGET_FILE:test_boot_config>)
+set_tests_properties(boot PROPERTIES TIMEOUT 300)
