@@ -57,11 +57,11 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #else
+#include "warden.h"
 #include <bearssl.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include "warden.h"
 #endif
 
 #define HS_MAX_RUNS 10000
@@ -556,8 +556,7 @@ take_root(const char *name, const unsigned char *der, size_t len)
     br_x509_decoder_push(&dc, der, len);
     pk = br_x509_decoder_get_pkey(&dc);
     if (pk == NULL || br_x509_decoder_last_error(&dc) != 0 ||
-        pk->key_type != BR_KEYTYPE_EC ||
-        pk->key.ec.qlen > sizeof(B_ta_q)) {
+        pk->key_type != BR_KEYTYPE_EC || pk->key.ec.qlen > sizeof(B_ta_q)) {
         die("BearSSL client setup", "root.pem is not an EC certificate");
     }
     memcpy(B_ta_q, pk->key.ec.q, pk->key.ec.qlen);
@@ -656,10 +655,9 @@ b_setup(void)
     br_ssl_client_init_full(&B_cc, &B_xc, &B_ta, 1);
     br_ssl_engine_set_versions(&B_cc.eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_suites(&B_cc.eng, suites, 1);
-    br_ssl_client_set_single_ec(&B_cc, B_chain, B_chain_len, &B_key,
-                                BR_KEYTYPE_SIGN, BR_KEYTYPE_EC,
-                                br_ec_get_default(),
-                                br_ecdsa_sign_asn1_get_default());
+    br_ssl_client_set_single_ec(
+        &B_cc, B_chain, B_chain_len, &B_key, BR_KEYTYPE_SIGN, BR_KEYTYPE_EC,
+        br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
     br_ssl_engine_set_buffer(&B_cc.eng, B_iobuf, sizeof(B_iobuf), 1);
 }
 
@@ -1082,9 +1080,9 @@ main(int argc, char **argv)
                "(BearSSL has no TLS 1.3 client).\n",
                O.port12);
     }
-    printf("\n%-9s %-6s %12s %12s %12s %14s %11s %11s\n", "client",
-           "proto", "hs median", "hs p90", "hs min", "conn median",
-           "heap peak", "heap held");
+    printf("\n%-9s %-6s %12s %12s %12s %14s %11s %11s\n", "client", "proto",
+           "hs median", "hs p90", "hs min", "conn median", "heap peak",
+           "heap held");
     for (i = 0; i < nres; i++) {
         printf("%-9s %-6s %9.0f us %9.0f us %9.0f us %11.0f us %9zu B "
                "%9zu B\n",

@@ -132,10 +132,10 @@ key_left_by(void (*op)(void), size_t key_len)
     return (int)probe(FIND_KEY);
 }
 
-static const uint8_t key[32] = {
-    0x3c, 0x91, 0x07, 0xe2, 0x5d, 0xa8, 0x44, 0x1f, 0xc6, 0x73, 0x2b,
-    0x9e, 0x50, 0xd4, 0x18, 0x8a, 0xf1, 0x66, 0x0d, 0xb9, 0x27, 0x83,
-    0x5c, 0xe0, 0x4a, 0x95, 0x31, 0xcf, 0x7e, 0x12, 0xab, 0x68};
+static const uint8_t key[32] = {0x3c, 0x91, 0x07, 0xe2, 0x5d, 0xa8, 0x44, 0x1f,
+                                0xc6, 0x73, 0x2b, 0x9e, 0x50, 0xd4, 0x18, 0x8a,
+                                0xf1, 0x66, 0x0d, 0xb9, 0x27, 0x83, 0x5c, 0xe0,
+                                0x4a, 0x95, 0x31, 0xcf, 0x7e, 0x12, 0xab, 0x68};
 static const uint8_t iv[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 static uint8_t record_body[300 + 16];
 static const uint8_t aad[5] = {23, 3, 3, 1, 44};
@@ -256,8 +256,7 @@ measure_depths(void)
     measure_gcm("ct64", &br_aes_ct64_ctr_vtable, br_ghash_ctmul64, 16);
     measure_gcm("ct64", &br_aes_ct64_ctr_vtable, br_ghash_ctmul64, 32);
     measure_ccm("ct64", &br_aes_ct64_ctrcbc_vtable);
-    printf("deepest %zu bytes; scrubbed %d\n", deepest,
-           WARDEN_REC_SCRUB_BYTES);
+    printf("deepest %zu bytes; scrubbed %d\n", deepest, WARDEN_REC_SCRUB_BYTES);
     CHECK(deepest <= WARDEN_REC_SCRUB_BYTES);
     /* The measurement itself must have seen BearSSL's frames. */
     CHECK(deepest > 0);
@@ -301,8 +300,8 @@ rec_write_and_signal(void)
     static const uint8_t line[] = "a line of application data\n";
     size_t used, n;
 
-    CHECK(warden_rec_write(&rec, WARDEN_CT_HANDSHAKE, line, sizeof(line),
-                           &used, out, sizeof(out), &n) == WARDEN_REC_OK);
+    CHECK(warden_rec_write(&rec, WARDEN_CT_HANDSHAKE, line, sizeof(line), &used,
+                           out, sizeof(out), &n) == WARDEN_REC_OK);
     save_registers();
 }
 
