@@ -47,6 +47,15 @@ target_link_libraries(test_record PRIVATE warden wt_support bearssl::bearssl
 add_test(NAME record COMMAND test_record)
 set_tests_properties(record PROPERTIES TIMEOUT 120)
 
+# What BearSSL's AES leaves on the stack and in registers under the
+# record layer, and the record layer's clean-up of it.
+add_executable(test_record_stack test_record_stack.c)
+target_include_directories(test_record_stack PRIVATE
+  ${PROJECT_SOURCE_DIR}/host)
+target_link_libraries(test_record_stack PRIVATE warden wt_support
+  bearssl::bearssl warden_strict)
+add_test(NAME record_stack COMMAND test_record_stack)
+
 # The TLS engine against a scripted companion and scripted server bytes:
 # RFC 8448 records, reassembly at every split point, alerts, failures.
 add_executable(test_tls test_tls.c)
