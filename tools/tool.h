@@ -25,7 +25,7 @@
 #define OPT_TARGET 0x020      /* --admin, --firmware */
 #define OPT_CHECK 0x040       /* --check */
 #define OPT_CERT_REF 0x080    /* --index N, --root N */
-#define OPT_TLS 0x100         /* --alpn, --suite, --group, --quiet */
+#define OPT_TLS 0x100         /* --alpn, --suite, --group, --name, --quiet */
 
 /* Parsed options; those a command does not take keep their defaults. */
 struct tool_opts {
@@ -43,6 +43,7 @@ struct tool_opts {
     const char *alpn;   /* comma-separated ALPN protocols */
     const char *suites; /* comma-separated cipher suite names */
     const char *groups; /* comma-separated group names */
+    const char *servername; /* --name: the name to check, not HOST */
     int quiet;
 };
 
