@@ -74,6 +74,18 @@ add_test(NAME tls_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(tls_interop PROPERTIES TIMEOUT 300)
 
+# Refusals end to end: `warden connect` against `openssl s_server` set up
+# for each classic mistake (expired, wrong host, wildcard misuse, untrusted
+# root, weak chains, weak suites, old versions), each refused with one
+# clear line and the expected alert; the table it prints is
+# docs/refusals.md. Needs the openssl command.
+add_test(NAME refusals
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/refusal_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh
+    ${CMAKE_CURRENT_BINARY_DIR}/refusals.md)
+set_tests_properties(refusals PROPERTIES TIMEOUT 300)
+
 # TLS 1.3 end to end against GnuTLS: `warden connect` against
 # `gnutls-serv --echo`, every suite and group with and without client
 # authentication, 1 MB echoed. gnutls-serv cannot keep to loopback, so

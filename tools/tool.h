@@ -25,7 +25,7 @@
 #define OPT_TARGET 0x020      /* --admin, --firmware */
 #define OPT_CHECK 0x040       /* --check */
 #define OPT_CERT_REF 0x080    /* --index N, --root N */
-#define OPT_TLS 0x100         /* --alpn, --suite, --group, --quiet */
+#define OPT_TLS 0x100         /* --alpn, --suite, --group, --name, --quiet */
 
 /* Parsed options; those a command does not take keep their defaults. */
 struct tool_opts {
@@ -43,6 +43,7 @@ struct tool_opts {
     const char *alpn;   /* comma-separated ALPN protocols */
     const char *suites; /* comma-separated cipher suite names */
     const char *groups; /* comma-separated group names */
+    const char *servername; /* --name: the name to check, not HOST */
     int quiet;
 };
 
@@ -65,11 +66,12 @@ int tool_open(struct warden_dev *dev, const char *address);
 
 /*
  * Secure boot for this program: reports the signature file next to its
- * executable (EXE.wsig) with configuration config ("" for none). Says on
- * stderr what came of it unless quiet. Returns 1 if the device key is
+ * executable (EXE.wsig) with configuration config ("" for none); what
+ * came of it, in words, goes to what. Returns 1 if the device key is
  * unlocked for dev.
  */
-int tool_secure_boot(struct warden_dev *dev, const char *config, int quiet);
+int tool_secure_boot(struct warden_dev *dev, const char *config, char *what,
+                     size_t whatlen);
 
 /* The companion's status behind the last error, 0 for other errors. */
 unsigned tool_status(const struct warden_dev *dev);

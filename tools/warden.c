@@ -331,6 +331,7 @@ option_bit(int c)
     case 'L':
     case 'S':
     case 'G':
+    case 'N':
     case 'q':
         return OPT_TLS;
     }
@@ -394,6 +395,9 @@ take_option(const struct command *cmd, int c, struct tool_opts *o)
     case 'G':
         o->groups = optarg;
         break;
+    case 'N':
+        o->servername = optarg;
+        break;
     case 'q':
         o->quiet = 1;
         break;
@@ -427,6 +431,7 @@ parse_options(const struct command *cmd, int argc, char **argv,
         {"alpn", required_argument, NULL, 'L'},
         {"suite", required_argument, NULL, 'S'},
         {"group", required_argument, NULL, 'G'},
+        {"name", required_argument, NULL, 'N'},
         {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0},
     };
