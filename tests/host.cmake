@@ -76,3 +76,11 @@ add_test(NAME gnutls_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(gnutls_interop PROPERTIES TIMEOUT 300
   SKIP_RETURN_CODE 77)
+
+# warden admin end to end: updates made offline with the dev PKI's admin
+# key, applied to wardend, and their effect on TLS with openssl s_server.
+add_test(NAME admin_cli
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/admin_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(admin_cli PROPERTIES TIMEOUT 300)

@@ -26,6 +26,7 @@
 #define OPT_CHECK 0x040       /* --check */
 #define OPT_CERT_REF 0x080    /* --index N, --root N */
 #define OPT_TLS 0x100         /* --alpn, --suite, --group, --quiet */
+#define OPT_ADMIN 0x200       /* --key FILE, --serial S, --counter N */
 
 /* Parsed options; those a command does not take keep their defaults. */
 struct tool_opts {
@@ -44,6 +45,9 @@ struct tool_opts {
     const char *suites; /* comma-separated cipher suite names */
     const char *groups; /* comma-separated group names */
     int quiet;
+    const char *key;     /* the admin private key file */
+    const char *serial;  /* the device an update is for */
+    const char *counter; /* its counter, as given */
 };
 
 struct command {
@@ -109,5 +113,7 @@ int run_provision(const struct tool_opts *o, int argc, char **argv);
 void usage_provision(FILE *out);
 int run_connect(const struct tool_opts *o, int argc, char **argv);
 void usage_connect(FILE *out);
+int run_admin(const struct tool_opts *o, int argc, char **argv);
+void usage_admin(FILE *out);
 
 #endif
