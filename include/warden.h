@@ -275,7 +275,7 @@ int warden_cert_read(struct warden_dev *dev, unsigned kind, unsigned index,
                      uint8_t *out, size_t cap, size_t *out_len);
 
 /*
- * Admin-signed updates (docs/protocol.md, section 8). In the operational
+ * Admin-signed updates (docs/protocol.md, section 10). In the operational
  * state roots, policy, the device key and its certificates, the time
  * floor and decommissioning change only through an update that the
  * administrator's private key signed offline for this device's serial

@@ -1,7 +1,7 @@
 /*
  * Admin-signed updates: the encoding shared by the companion, which
  * checks them, and the warden tool, which makes them offline with the
- * administrator's private key. docs/protocol.md section 8 is the prose
+ * administrator's private key. docs/protocol.md section 10 is the prose
  * version; keep them in step.
  *
  * An update is one byte string, the same in the update file and in the
