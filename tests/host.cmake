@@ -84,3 +84,9 @@ add_test(NAME admin_cli
     $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(admin_cli PROPERTIES TIMEOUT 300)
+
+# libwarden's admin calls; updates signed by the tool's signer.
+add_executable(test_host_admin test_host_admin.c)
+target_link_libraries(test_host_admin PRIVATE wt_inproc wt_support
+  warden_toolkit warden_strict)
+add_test(NAME host_admin COMMAND test_host_admin)
