@@ -106,8 +106,8 @@ signature_good(const struct wc_pubkey *key, const struct wc_admin_update *u)
     /* BearSSL reads the point only; the cast drops a const it keeps. */
     pk.q = (unsigned char *)(uintptr_t)key->point;
     pk.qlen = key->point_len;
-    return br_ecdsa_i31_vrfy_asn1(br_ec_get_default(), digest, digest_len,
-                                  &pk, u->sig, u->sig_len) == 1;
+    return br_ecdsa_i31_vrfy_asn1(br_ec_get_default(), digest, digest_len, &pk,
+                                  u->sig, u->sig_len) == 1;
 }
 
 enum wd_status
@@ -119,8 +119,7 @@ wc_admin_authorise(const struct wc_companion *c,
     size_t spki_len, serial_len;
     uint64_t last;
 
-    if (wc_store_get(&c->store, WC_REC_ADMIN_KEY, &spki, &spki_len) !=
-            WC_OK ||
+    if (wc_store_get(&c->store, WC_REC_ADMIN_KEY, &spki, &spki_len) != WC_OK ||
         wc_x509_parse_spki(&key, spki, spki_len) != 0) {
         return WD_STATUS_NOT_FOUND;
     }
@@ -128,8 +127,7 @@ wc_admin_authorise(const struct wc_companion *c,
     if (!signature_good(&key, u)) {
         return WD_STATUS_BAD_SIGNATURE;
     }
-    if (wc_store_get(&c->store, WC_REC_SERIAL, &serial, &serial_len) !=
-            WC_OK ||
+    if (wc_store_get(&c->store, WC_REC_SERIAL, &serial, &serial_len) != WC_OK ||
         serial_len != u->serial_len ||
         memcmp(serial, u->serial, serial_len) != 0) {
         return WD_STATUS_WRONG_DEVICE;

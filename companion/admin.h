@@ -43,8 +43,7 @@ struct wc_admin_update {
 };
 
 /* Reads an update's layout, strictly. Returns 0, or -1 if malformed. */
-int wc_admin_parse(struct wc_admin_update *u, const uint8_t *buf,
-                   size_t len);
+int wc_admin_parse(struct wc_admin_update *u, const uint8_t *buf, size_t len);
 
 /*
  * Decides whether a parsed update may be applied: NOT_FOUND without an
@@ -75,7 +74,6 @@ int wc_policy_check(const uint8_t *p, size_t len);
  * given. Returns 0, or -1 if a list ends up empty.
  */
 int wc_policy_apply(const struct wc_companion *c, uint16_t *suites,
-                    unsigned *n_suites, uint16_t *groups,
-                    unsigned *n_groups);
+                    unsigned *n_suites, uint16_t *groups, unsigned *n_groups);
 
 #endif

@@ -32,8 +32,8 @@ put64(uint8_t *p, uint64_t v)
 }
 
 enum wd_status
-wc_cmd_admin_status(struct wc_companion *c, const uint8_t *req,
-                    size_t req_len, uint8_t *resp, size_t *resp_len)
+wc_cmd_admin_status(struct wc_companion *c, const uint8_t *req, size_t req_len,
+                    uint8_t *resp, size_t *resp_len)
 {
     uint8_t inv[WD_INV_LEN];
     const uint8_t *policy;
@@ -47,8 +47,7 @@ wc_cmd_admin_status(struct wc_companion *c, const uint8_t *req,
     put64(resp + WD_ASTAT_COUNTER, wc_admin_counter(c));
     put64(resp + WD_ASTAT_TIME_FLOOR, (uint64_t)wc_time_floor(c));
     resp[WD_ASTAT_ADMIN_KEY] = inv[WD_INV_ADMIN_KEY];
-    if (wc_store_get(&c->store, WC_REC_POLICY, &policy, &policy_len) ==
-        WC_OK) {
+    if (wc_store_get(&c->store, WC_REC_POLICY, &policy, &policy_len) == WC_OK) {
         memcpy(resp + WD_ASTAT_POLICY, policy, policy_len);
     } else {
         policy_len = 0;
@@ -147,8 +146,8 @@ policy_set(struct wc_companion *c, const uint8_t *p, size_t len)
  * The old key's certificates go: they no longer match.
  */
 static enum wd_status
-key_rotate(struct wc_companion *c, const uint8_t *p, size_t len,
-           uint8_t *resp, size_t *resp_len)
+key_rotate(struct wc_companion *c, const uint8_t *p, size_t len, uint8_t *resp,
+           size_t *resp_len)
 {
     enum wd_status status;
     unsigned i;
@@ -165,8 +164,8 @@ key_rotate(struct wc_companion *c, const uint8_t *p, size_t len,
         (void)wc_store_delete(&c->store, WC_REC_DEVICE_CERT(i));
     }
     /* Signed with the staged key: nothing is durable before it worked. */
-    return wc_csr_create(c, WD_KEY_DEVICE, p + 1, len - 1, resp,
-                         WD_MAX_MESSAGE, resp_len);
+    return wc_csr_create(c, WD_KEY_DEVICE, p + 1, len - 1, resp, WD_MAX_MESSAGE,
+                         resp_len);
 }
 
 static enum wd_status
@@ -210,8 +209,7 @@ decommission(struct wc_companion *c, size_t len)
     if (len != 0) {
         return WD_STATUS_BAD_PAYLOAD;
     }
-    for (i = 0; i < sizeof(retired_records) / sizeof(retired_records[0]);
-         i++) {
+    for (i = 0; i < sizeof(retired_records) / sizeof(retired_records[0]); i++) {
         (void)wc_store_delete(&c->store, retired_records[i]);
     }
     return wc_store_set(&c->store, WC_REC_LIFECYCLE, 0, &retired, 1) == WC_OK
@@ -226,8 +224,8 @@ decommission(struct wc_companion *c, size_t len)
  * already there) did not commit; the caller then does.
  */
 static enum wd_status
-stage_op(struct wc_companion *c, const struct wc_admin_update *u,
-         uint8_t *resp, size_t *resp_len)
+stage_op(struct wc_companion *c, const struct wc_admin_update *u, uint8_t *resp,
+         size_t *resp_len)
 {
     const uint8_t *p = u->payload;
     size_t len = u->payload_len;
@@ -258,8 +256,8 @@ stage_op(struct wc_companion *c, const struct wc_admin_update *u,
 }
 
 enum wd_status
-wc_cmd_admin_update(struct wc_companion *c, const uint8_t *req,
-                    size_t req_len, uint8_t *resp, size_t *resp_len)
+wc_cmd_admin_update(struct wc_companion *c, const uint8_t *req, size_t req_len,
+                    uint8_t *resp, size_t *resp_len)
 {
     struct wc_admin_update u;
     uint8_t counter[8];
@@ -277,8 +275,7 @@ wc_cmd_admin_update(struct wc_companion *c, const uint8_t *req,
     }
 
     put64(counter, u.counter);
-    if (wc_store_set(&c->store, WC_REC_ADMIN_COUNTER, 0, counter, 8) !=
-        WC_OK) {
+    if (wc_store_set(&c->store, WC_REC_ADMIN_COUNTER, 0, counter, 8) != WC_OK) {
         wc_store_revert(&c->store);
         return WD_STATUS_FULL;
     }

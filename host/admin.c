@@ -30,8 +30,7 @@ get64(const uint8_t *p)
 
 /* One u8-counted list of u16 at *off; -1 if it does not fit. */
 static int
-read_list(const uint8_t *p, size_t len, size_t *off, unsigned *out,
-          size_t *n)
+read_list(const uint8_t *p, size_t len, size_t *off, unsigned *out, size_t *n)
 {
     size_t i;
 
@@ -56,8 +55,9 @@ parse_status(struct warden_dev *dev, const uint8_t *p, size_t len,
     size_t off = WD_ASTAT_POLICY;
 
     if (len < WD_ASTAT_FIXED_LEN) {
-        return warden_dev_lost(dev, "ADMIN_STATUS: %zu bytes, at least %d "
-                                    "expected",
+        return warden_dev_lost(dev,
+                               "ADMIN_STATUS: %zu bytes, at least %d "
+                               "expected",
                                len, WD_ASTAT_FIXED_LEN);
     }
     st->counter = get64(p + WD_ASTAT_COUNTER);
@@ -68,10 +68,10 @@ parse_status(struct warden_dev *dev, const uint8_t *p, size_t len,
     }
     st->policy_stored = 1;
     if (read_list(p, len, &off, st->suites, &st->n_suites) != 0 ||
-        read_list(p, len, &off, st->groups, &st->n_groups) != 0 ||
-        off != len) {
-        return warden_dev_lost(dev, "ADMIN_STATUS: the policy's lists do "
-                                    "not fit its %zu bytes",
+        read_list(p, len, &off, st->groups, &st->n_groups) != 0 || off != len) {
+        return warden_dev_lost(dev,
+                               "ADMIN_STATUS: the policy's lists do "
+                               "not fit its %zu bytes",
                                len - WD_ASTAT_POLICY);
     }
     return WARDEN_ERR_OK;
@@ -105,8 +105,8 @@ warden_admin_status(struct warden_dev *dev, struct warden_admin_status *st)
 }
 
 int
-warden_admin_update(struct warden_dev *dev, const uint8_t *update,
-                    size_t len, uint8_t *out, size_t cap, size_t *out_len)
+warden_admin_update(struct warden_dev *dev, const uint8_t *update, size_t len,
+                    uint8_t *out, size_t cap, size_t *out_len)
 {
     uint8_t none[1];
     size_t got = 0;
@@ -131,8 +131,8 @@ warden_admin_update(struct warden_dev *dev, const uint8_t *update,
                                "ADMIN_UPDATE: no place for the answer");
     }
     rc = warden_dev_call(dev, WD_CMD_ADMIN_UPDATE, update, len,
-                         out != NULL ? out : none, out != NULL ? cap : 0,
-                         &got, WARDEN_ERR_ARGUMENT);
+                         out != NULL ? out : none, out != NULL ? cap : 0, &got,
+                         WARDEN_ERR_ARGUMENT);
     if (rc == WARDEN_ERR_OK && out_len != NULL) {
         *out_len = got;
     }

@@ -262,6 +262,8 @@ run "two certificates" 1 mk root-add $sa --counter 9 "$pki/server-chain.pem" \
 run "option of another operation" 2 mk root-add $sa --counter 9 \
     --subject /CN=x "$pki2/root.pem" -o "$dir/x.bin" &&
     expect "option of another operation" err "--subject is for key-rotate"
+run "missing file" 2 mk root-add $sa --counter 9 -o "$dir/x.bin" &&
+    expect "missing file" err "missing ROOT.pem for 'root-add'"
 run "unknown operation" 2 mk frobnicate &&
     expect "unknown operation" err "unknown operation 'frobnicate'"
 checks=$((checks + 1))

@@ -13,8 +13,8 @@
 #include <bearssl.h>
 
 #include "certgen.h"
-#include "keys.h"
 #include "check.h"
+#include "keys.h"
 #include "memplat.h"
 #include "rawbus.h"
 #include "records.h"
@@ -251,17 +251,17 @@ test_roots(void)
     /* The old one is gone: replacing or removing it again finds nothing. */
     CHECK(admin(WD_ADMIN_OP_ROOT_REPLACE, payload, 32 + n2) ==
           WD_STATUS_NOT_FOUND);
-    make(&admin_key, WD_ADMIN_OP_ROOT_REMOVE, SERIAL, ++next_counter,
-         payload, 32);
+    make(&admin_key, WD_ADMIN_OP_ROOT_REMOVE, SERIAL, ++next_counter, payload,
+         32);
     REFUSED(WD_STATUS_NOT_FOUND);
-    make(&admin_key, WD_ADMIN_OP_ROOT_REPLACE, SERIAL, ++next_counter,
-         payload, 32 + 10);
+    make(&admin_key, WD_ADMIN_OP_ROOT_REPLACE, SERIAL, ++next_counter, payload,
+         32 + 10);
     REFUSED(WD_STATUS_BAD_CERTIFICATE);
     make(&admin_key, WD_ADMIN_OP_ROOT_ADD, SERIAL, ++next_counter, other,
          n2 - 1);
     REFUSED(WD_STATUS_BAD_CERTIFICATE);
-    make(&admin_key, WD_ADMIN_OP_ROOT_REMOVE, SERIAL, ++next_counter,
-         payload, 31);
+    make(&admin_key, WD_ADMIN_OP_ROOT_REMOVE, SERIAL, ++next_counter, payload,
+         31);
     REFUSED(WD_STATUS_BAD_PAYLOAD);
     /* Refusals spend no counter. */
     CHECK(status_u64(WD_ASTAT_COUNTER) == 2);
@@ -407,8 +407,8 @@ test_power_cut(void)
             CHECK(apply() == WD_STATUS_OK);
         }
     }
-    printf("power cut after each of %zu bytes: %zu old, %zu new\n", bytes,
-           olds, news);
+    printf("power cut after each of %zu bytes: %zu old, %zu new\n", bytes, olds,
+           news);
     CHECK(olds > 0 && news > 0);
 }
 
@@ -496,14 +496,14 @@ test_policy(void)
     make(&admin_key, WD_ADMIN_OP_POLICY_SET, SERIAL, ++next_counter, twice,
          sizeof(twice));
     REFUSED(WD_STATUS_POLICY);
-    make(&admin_key, WD_ADMIN_OP_POLICY_SET, SERIAL, ++next_counter,
-         no_group, sizeof(no_group));
+    make(&admin_key, WD_ADMIN_OP_POLICY_SET, SERIAL, ++next_counter, no_group,
+         sizeof(no_group));
     REFUSED(WD_STATUS_POLICY);
     make(&admin_key, WD_ADMIN_OP_POLICY_SET, SERIAL, ++next_counter, x448,
          sizeof(x448));
     REFUSED(WD_STATUS_POLICY);
-    make(&admin_key, WD_ADMIN_OP_POLICY_SET, SERIAL, ++next_counter,
-         trailing, sizeof(trailing));
+    make(&admin_key, WD_ADMIN_OP_POLICY_SET, SERIAL, ++next_counter, trailing,
+         sizeof(trailing));
     REFUSED(WD_STATUS_POLICY);
 
     /* Widened again, to the whole built-in policy and no further. */
@@ -530,17 +530,14 @@ test_time_floor(void)
     tls_close();
 
     /* Never back, not even to where it is. */
-    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter, t2027,
-         8);
+    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter, t2027, 8);
     REFUSED(WD_STATUS_TIME_BACKWARDS);
-    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter, early,
-         8);
+    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter, early, 8);
     REFUSED(WD_STATUS_TIME_BACKWARDS);
-    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter,
-         too_late, 8);
+    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter, too_late,
+         8);
     REFUSED(WD_STATUS_BAD_PAYLOAD);
-    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter, t2027,
-         7);
+    make(&admin_key, WD_ADMIN_OP_TIME_FLOOR, SERIAL, ++next_counter, t2027, 7);
     REFUSED(WD_STATUS_BAD_PAYLOAD);
     power_cycle();
     CHECK(status_u64(WD_ASTAT_TIME_FLOOR) == 1798761600);
@@ -584,8 +581,7 @@ test_key_rotation(void)
     REFUSED(WD_STATUS_BAD_PAYLOAD);
     payload[0] = WD_CURVE_P256;
 
-    CHECK(admin(WD_ADMIN_OP_KEY_ROTATE, payload, 1 + name_len) ==
-          WD_STATUS_OK);
+    CHECK(admin(WD_ADMIN_OP_KEY_ROTATE, payload, 1 + name_len) == WD_STATUS_OK);
     /* The response is a CSR (a SEQUENCE) naming the subject given. */
     CHECK(resp_len > 100 && resp[0] == 0x30);
     CHECK(contains(resp, resp_len, name, name_len));
@@ -605,8 +601,8 @@ test_key_rotation(void)
 
     /* Not for the attestation slot, and not for another key. */
     payload[0] = WD_CERT_ATTESTATION;
-    make(&admin_key, WD_ADMIN_OP_CERT_INSTALL, SERIAL, ++next_counter,
-         payload, 2 + n);
+    make(&admin_key, WD_ADMIN_OP_CERT_INSTALL, SERIAL, ++next_counter, payload,
+         2 + n);
     REFUSED(WD_STATUS_BAD_PAYLOAD);
 }
 
@@ -643,9 +639,9 @@ test_decommission(void)
     CHECK(memcmp(mp.storage + (comp.store.current ^ 1u) * WC_STORE_SLOT_SIZE,
                  zeros, WC_STORE_SLOT_SIZE) == 0);
     image_end = WC_STORE_HEADER_LEN + comp.store.data_used + WC_STORE_MAC_LEN;
-    CHECK(memcmp(mp.storage + comp.store.current * WC_STORE_SLOT_SIZE +
-                     image_end,
-                 zeros, WC_STORE_SLOT_SIZE - image_end) == 0);
+    CHECK(
+        memcmp(mp.storage + comp.store.current * WC_STORE_SLOT_SIZE + image_end,
+               zeros, WC_STORE_SLOT_SIZE - image_end) == 0);
 
     /* Nothing uses a key any more, and nothing brings one back. */
     CHECK(call(WD_CMD_KEY_PUBLIC, &slot, 1) == WD_STATUS_NOT_ALLOWED);

@@ -157,8 +157,7 @@ test_status_and_updates(void)
     CHECK(st.admin_key == WARDEN_CURVE_P256 && !st.policy_stored);
 
     n = make(WD_ADMIN_OP_POLICY_SET, 3, policy, sizeof(policy), update);
-    CHECK(warden_admin_update(&dev, update, n, NULL, 0, &got) ==
-          WARDEN_ERR_OK);
+    CHECK(warden_admin_update(&dev, update, n, NULL, 0, &got) == WARDEN_ERR_OK);
     CHECK(got == 0);
     CHECK(warden_admin_status(&dev, &st) == WARDEN_ERR_OK);
     CHECK(st.counter == 3 && st.policy_stored);
@@ -167,8 +166,8 @@ test_status_and_updates(void)
           st.groups[1] == WARDEN_TLS_GROUP_SECP256R1);
 
     /* Refused: the companion's status, and a message naming the call. */
-    CHECK(refused_with(&dev, warden_admin_update(&dev, update, n, NULL, 0,
-                                                 &got),
+    CHECK(refused_with(&dev,
+                       warden_admin_update(&dev, update, n, NULL, 0, &got),
                        WD_STATUS_REPLAYED));
     CHECK(strstr(warden_error(&dev), "ADMIN_UPDATE") != NULL);
     CHECK(strstr(warden_error(&dev), "REPLAYED") != NULL);
@@ -224,11 +223,11 @@ test_damaged_status(void)
         size_t at;
         uint8_t value;
     } cases[] = {
-        {SHORTER, 0, 0},                       /* policy cut short */
-        {LONGER, 0, 0},                        /* a byte after it */
-        {BYTE_SET, WD_ASTAT_POLICY, 0},        /* an empty list */
-        {BYTE_SET, WD_ASTAT_POLICY, 9},        /* too long a list */
-        {BYTE_SET, WD_ASTAT_POLICY + 3, 2},    /* groups past the end */
+        {SHORTER, 0, 0},                    /* policy cut short */
+        {LONGER, 0, 0},                     /* a byte after it */
+        {BYTE_SET, WD_ASTAT_POLICY, 0},     /* an empty list */
+        {BYTE_SET, WD_ASTAT_POLICY, 9},     /* too long a list */
+        {BYTE_SET, WD_ASTAT_POLICY + 3, 2}, /* groups past the end */
     };
     static uint8_t update[WD_MAX_MESSAGE];
     struct warden_admin_status st;
@@ -237,8 +236,7 @@ test_damaged_status(void)
 
     locked_companion(&dev);
     n = make(WD_ADMIN_OP_POLICY_SET, 1, policy, sizeof(policy), update);
-    CHECK(warden_admin_update(&dev, update, n, NULL, 0, NULL) ==
-          WARDEN_ERR_OK);
+    CHECK(warden_admin_update(&dev, update, n, NULL, 0, NULL) == WARDEN_ERR_OK);
     warden_close(&dev);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         open_dev(&dev);

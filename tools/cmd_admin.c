@@ -36,8 +36,7 @@ struct maker {
 static const struct maker makers[] = {
     {"root-add", WD_ADMIN_OP_ROOT_ADD, A_SIGN, 1, 1, "ROOT.pem"},
     {"root-remove", WD_ADMIN_OP_ROOT_REMOVE, A_SIGN, 1, 1, "ROOT.pem"},
-    {"root-replace", WD_ADMIN_OP_ROOT_REPLACE, A_SIGN, 2, 2,
-     "OLD.pem NEW.pem"},
+    {"root-replace", WD_ADMIN_OP_ROOT_REPLACE, A_SIGN, 2, 2, "OLD.pem NEW.pem"},
     {"policy", WD_ADMIN_OP_POLICY_SET, A_SIGN | A_LISTS, 0, 0, ""},
     {"key-rotate", WD_ADMIN_OP_KEY_ROTATE, A_SIGN | A_CURVE | A_SUBJECT, 0, 0,
      ""},
@@ -183,16 +182,15 @@ parse_time(const char *s, uint64_t *out)
     }
     if (*p == 'T') {
         p++;
-        if (digits(&p, 2, &h) != 0 || *p++ != ':' ||
-            digits(&p, 2, &mi) != 0 || *p++ != ':' ||
-            digits(&p, 2, &sec) != 0 || *p++ != 'Z') {
+        if (digits(&p, 2, &h) != 0 || *p++ != ':' || digits(&p, 2, &mi) != 0 ||
+            *p++ != ':' || digits(&p, 2, &sec) != 0 || *p++ != 'Z') {
             return -1;
         }
     }
     if (*p != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-        d > mdays[mo - 1] || (mo == 2 && d == 29 && (y % 4 != 0 ||
-                                                   (y % 100 == 0 &&
-                                                    y % 400 != 0))) ||
+        d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 &&
+         (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))) ||
         h > 23 || mi > 59 || sec > 59) {
         return -1;
     }
@@ -212,8 +210,9 @@ read_one_cert(const char *path, struct tk_blobs *b)
         return tool_fail(CMD, "%s", e.msg);
     }
     if (b->count != 1) {
-        tool_fail(CMD, "%s: %zu certificates: an update carries one (split "
-                       "the file)",
+        tool_fail(CMD,
+                  "%s: %zu certificates: an update carries one (split "
+                  "the file)",
                   path, b->count);
         tk_blobs_free(b);
         return EXIT_FAILURE;
@@ -224,8 +223,9 @@ read_one_cert(const char *path, struct tk_blobs *b)
         return EXIT_FAILURE;
     }
     if (b->item[0].len > WARDEN_CERT_MAX) {
-        tool_fail(CMD, "%s: certificate of %zu bytes: the companion keeps "
-                       "at most %d",
+        tool_fail(CMD,
+                  "%s: certificate of %zu bytes: the companion keeps "
+                  "at most %d",
                   path, b->item[0].len, WARDEN_CERT_MAX);
         tk_blobs_free(b);
         return EXIT_FAILURE;
@@ -418,8 +418,7 @@ check_options(const struct maker *m, const struct tool_opts *o)
     if (o->index_given && !(m->options & A_INDEX)) {
         return usage_fail("--index is for install-cert, not for", m->name);
     }
-    if ((o->suites != NULL || o->groups != NULL) &&
-        !(m->options & A_LISTS)) {
+    if ((o->suites != NULL || o->groups != NULL) && !(m->options & A_LISTS)) {
         return usage_fail("--suite and --group are for policy, not for",
                           m->name);
     }
@@ -438,6 +437,7 @@ run_make(const struct maker *m, const struct tool_opts *o, int argc,
     struct tk_err e;
     uint64_t counter;
     size_t payload_len, update_len;
+    char what[64];
     int ret;
 
     if (o->key == NULL || o->serial == NULL || o->counter == NULL ||
@@ -452,9 +452,8 @@ run_make(const struct maker *m, const struct tool_opts *o, int argc,
                           o->counter);
     }
     if (argc < m->min_args) {
-        return usage_fail(m->min_args == 2 ? "missing OLD.pem and NEW.pem for"
-                                           : "missing the argument of",
-                          m->name);
+        snprintf(what, sizeof(what), "missing %s for", m->args);
+        return usage_fail(what, m->name);
     }
     if (argc > m->max_args) {
         return usage_fail("unexpected argument", argv[m->max_args]);
@@ -467,15 +466,16 @@ run_make(const struct maker *m, const struct tool_opts *o, int argc,
     if (tk_admin_key_read(o->key, &key, &e) != 0) {
         return tool_fail(CMD, "%s", e.msg);
     }
-    ret = tk_update_make(&key, m->op, o->serial, counter, payload,
-                         payload_len, update, sizeof(update), &update_len, &e);
+    ret = tk_update_make(&key, m->op, o->serial, counter, payload, payload_len,
+                         update, sizeof(update), &update_len, &e);
     tk_admin_key_wipe(&key);
     if (ret != 0) {
         return tool_fail(CMD, "%s: %s", m->name, e.msg);
     }
     if (update_len > WD_MAX_MESSAGE) {
-        return tool_fail(CMD, "%s: the update is %zu bytes; the companion "
-                              "takes at most %d",
+        return tool_fail(CMD,
+                         "%s: the update is %zu bytes; the companion "
+                         "takes at most %d",
                          m->name, update_len, WD_MAX_MESSAGE);
     }
     if (tk_write_file(o->out, update, update_len, &e) != 0) {
@@ -550,61 +550,69 @@ refused(struct warden_dev *dev, const char *path, const struct tk_update *u)
              tk_update_op_name(u->op), (unsigned long long)u->counter);
     switch (status) {
     case WD_STATUS_BAD_SIGNATURE:
-        return tool_fail(CMD, "%s: refused: not signed by this companion's "
-                              "admin key, or changed after signing "
-                              "(BAD_SIGNATURE)",
+        return tool_fail(CMD,
+                         "%s: refused: not signed by this companion's "
+                         "admin key, or changed after signing "
+                         "(BAD_SIGNATURE)",
                          what);
     case WD_STATUS_WRONG_DEVICE:
         if (warden_get_info(dev, &info) == WARDEN_ERR_OK) {
-            return tool_fail(CMD, "%s: refused: made for device %s, this "
-                                  "companion is %s (WRONG_DEVICE)",
+            return tool_fail(CMD,
+                             "%s: refused: made for device %s, this "
+                             "companion is %s (WRONG_DEVICE)",
                              what, u->serial, info.serial);
         }
-        return tool_fail(CMD, "%s: refused: made for another device "
-                              "(WRONG_DEVICE)",
+        return tool_fail(CMD,
+                         "%s: refused: made for another device "
+                         "(WRONG_DEVICE)",
                          what);
     case WD_STATUS_REPLAYED:
     case WD_STATUS_STALE:
         if (warden_admin_status(dev, &st) == WARDEN_ERR_OK) {
             return tool_fail(
-                CMD, "%s: refused: %s; the companion's counter is %llu, the "
-                     "next update needs %llu or more (%s)",
+                CMD,
+                "%s: refused: %s; the companion's counter is %llu, the "
+                "next update needs %llu or more (%s)",
                 what,
                 status == WD_STATUS_REPLAYED
                     ? "already applied (a replay)"
                     : "older than an update already applied",
                 (unsigned long long)st.counter,
-                (unsigned long long)st.counter + 1,
-                wd_status_name(status));
+                (unsigned long long)st.counter + 1, wd_status_name(status));
         }
         break;
     case WD_STATUS_TIME_BACKWARDS:
-        return tool_fail(CMD, "%s: refused: the time floor is already at or "
-                              "past that time (TIME_BACKWARDS)",
+        return tool_fail(CMD,
+                         "%s: refused: the time floor is already at or "
+                         "past that time (TIME_BACKWARDS)",
                          what);
     case WD_STATUS_NOT_FOUND:
-        return tool_fail(CMD, "%s: refused: the companion has no such root "
-                              "(or no admin key) (NOT_FOUND)",
+        return tool_fail(CMD,
+                         "%s: refused: the companion has no such root "
+                         "(or no admin key) (NOT_FOUND)",
                          what);
     case WD_STATUS_NOT_ALLOWED:
         if (warden_get_info(dev, &info) != WARDEN_ERR_OK) {
             break;
         }
         if (info.lifecycle == WD_LIFECYCLE_MANUFACTURING) {
-            return tool_fail(CMD, "%s: refused: the companion is still in "
-                                  "manufacturing, where the provisioning "
-                                  "commands do this (NOT_ALLOWED)",
+            return tool_fail(CMD,
+                             "%s: refused: the companion is still in "
+                             "manufacturing, where the provisioning "
+                             "commands do this (NOT_ALLOWED)",
                              what);
         }
         if (info.lifecycle == WD_LIFECYCLE_DECOMMISSIONED) {
-            return tool_fail(CMD, "%s: refused: the companion is "
-                                  "decommissioned (NOT_ALLOWED)",
+            return tool_fail(CMD,
+                             "%s: refused: the companion is "
+                             "decommissioned (NOT_ALLOWED)",
                              what);
         }
         break;
     case WD_STATUS_POLICY:
-        return tool_fail(CMD, "%s: refused: the policy names a suite or "
-                              "group this companion does not have (POLICY)",
+        return tool_fail(CMD,
+                         "%s: refused: the policy names a suite or "
+                         "group this companion does not have (POLICY)",
                          what);
     }
     return tool_report(dev, CMD " apply", what);
@@ -654,8 +662,8 @@ run_apply(const struct tool_opts *o, int argc, char **argv)
         free(data);
         return ret;
     }
-    if (warden_admin_update(&dev, data, len, resp, sizeof(resp),
-                            &resp_len) != WARDEN_ERR_OK) {
+    if (warden_admin_update(&dev, data, len, resp, sizeof(resp), &resp_len) !=
+        WARDEN_ERR_OK) {
         ret = refused(&dev, argv[0], &u);
     } else {
         say_applied(&u, resp, resp_len);
@@ -716,9 +724,8 @@ run_status_admin(const struct tool_opts *o, int argc, char **argv)
     printf("%-16s%s\n", "lifecycle", wd_lifecycle_label(info.lifecycle));
     printf("%-16s%s\n", "admin key",
            st.admin_key ? tk_curve_name(st.admin_key) : "(none)");
-    printf("%-16s%llu (the next update needs %llu or more)\n",
-           "update counter", (unsigned long long)st.counter,
-           (unsigned long long)st.counter + 1);
+    printf("%-16s%llu (the next update needs %llu or more)\n", "update counter",
+           (unsigned long long)st.counter, (unsigned long long)st.counter + 1);
     printf("%-16s%s\n", "time floor", when);
     if (!st.policy_stored) {
         printf("%-16s%s\n", "policy", "built-in (every suite and group)");

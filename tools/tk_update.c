@@ -41,14 +41,16 @@ decode_key(const uint8_t *der, size_t len, const char *path,
     br_skey_decoder_init(&dc);
     br_skey_decoder_push(&dc, der, len);
     if (br_skey_decoder_last_error(&dc) != 0) {
-        tk_fail(e, "%s: not a private key that can be read (BearSSL error "
-                   "%d)",
+        tk_fail(e,
+                "%s: not a private key that can be read (BearSSL error "
+                "%d)",
                 path, br_skey_decoder_last_error(&dc));
         goto out;
     }
     if (br_skey_decoder_key_type(&dc) != BR_KEYTYPE_EC) {
-        tk_fail(e, "%s: not an EC private key: the admin key is EC P-256 or "
-                   "P-384",
+        tk_fail(e,
+                "%s: not an EC private key: the admin key is EC P-256 or "
+                "P-384",
                 path);
         goto out;
     }
@@ -152,11 +154,12 @@ tk_update_make(const struct tk_admin_key *k, unsigned op, const char *serial,
     if (counter == 0) {
         return tk_fail(e, "counter 0: counters start at 1");
     }
-    if (payload_len > 0xffff || WD_ADMIN_FIXED_LEN + serial_len +
-                                        payload_len + WD_ADMIN_SIG_MAX >
-                                    cap) {
-        return tk_fail(e, "update of %zu payload bytes is too large for the "
-                          "companion (%d bytes in all)",
+    if (payload_len > 0xffff ||
+        WD_ADMIN_FIXED_LEN + serial_len + payload_len + WD_ADMIN_SIG_MAX >
+            cap) {
+        return tk_fail(e,
+                       "update of %zu payload bytes is too large for the "
+                       "companion (%d bytes in all)",
                        payload_len, WD_MAX_MESSAGE);
     }
 
@@ -209,21 +212,22 @@ tk_update_parse(const uint8_t *buf, size_t len, const char *source,
     memset(u, 0, sizeof(*u));
     if (len < WD_ADMIN_FIXED_LEN ||
         memcmp(buf, WD_ADMIN_MAGIC, WD_ADMIN_MAGIC_LEN) != 0) {
-        return tk_fail(e, "%s: not a warden admin update (it does not start "
-                          "with \"%s\")",
+        return tk_fail(e,
+                       "%s: not a warden admin update (it does not start "
+                       "with \"%s\")",
                        source, WD_ADMIN_MAGIC);
     }
     if (len > WD_MAX_MESSAGE) {
-        return tk_fail(e, "%s: %zu bytes: an update is at most %d", source,
-                       len, WD_MAX_MESSAGE);
+        return tk_fail(e, "%s: %zu bytes: an update is at most %d", source, len,
+                       WD_MAX_MESSAGE);
     }
     u->alg = buf[4];
     u->op = buf[5];
     serial_len = buf[6];
     if (serial_len == 0 || serial_len > WD_SERIAL_MAX ||
         len < WD_ADMIN_FIXED_LEN + serial_len) {
-        return tk_fail(e, "%s: serial length %zu: damaged or truncated",
-                       source, serial_len);
+        return tk_fail(e, "%s: serial length %zu: damaged or truncated", source,
+                       serial_len);
     }
     memcpy(u->serial, buf + 7, serial_len);
     u->serial[serial_len] = '\0';
@@ -232,8 +236,9 @@ tk_update_parse(const uint8_t *buf, size_t len, const char *source,
     u->payload_len = wd_get16(buf + off + 8);
     off += 10;
     if (len - off < u->payload_len + 2) {
-        return tk_fail(e, "%s: payload of %zu bytes runs past the end: "
-                          "truncated",
+        return tk_fail(e,
+                       "%s: payload of %zu bytes runs past the end: "
+                       "truncated",
                        source, u->payload_len);
     }
     u->payload = buf + off;
@@ -242,8 +247,9 @@ tk_update_parse(const uint8_t *buf, size_t len, const char *source,
     off += 2;
     if (u->sig_len == 0 || u->sig_len > WD_ADMIN_SIG_MAX ||
         len - off != u->sig_len) {
-        return tk_fail(e, "%s: signature of %zu bytes where %zu remain: "
-                          "damaged or truncated",
+        return tk_fail(e,
+                       "%s: signature of %zu bytes where %zu remain: "
+                       "damaged or truncated",
                        source, u->sig_len, len - off);
     }
     if (tk_update_op_name(u->op) == NULL) {
@@ -256,8 +262,8 @@ const char *
 tk_update_op_name(unsigned op)
 {
     switch (op) {
-#define WD_X(name, code, summary)                                            \
-    case code:                                                               \
+#define WD_X(name, code, summary)                                              \
+    case code:                                                                 \
         return summary;
         WD_ADMIN_OP_LIST(WD_X)
 #undef WD_X
