@@ -8,6 +8,11 @@
  * last one accepted. The counter is stored in the same commit as the
  * change it came with, so after a power cut either both happened or
  * neither did. The encoding is in wd_admin.h.
+ *
+ * Known shortcoming: the counter lives in the record store, so putting
+ * back a whole older copy of storage also puts back an older counter
+ * (store.h says why the emulator cannot stop that; a chip keeps the
+ * counter in a monotonic fuse or RPMB counter).
  */
 #ifndef WC_ADMIN_H
 #define WC_ADMIN_H

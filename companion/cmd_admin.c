@@ -144,6 +144,10 @@ policy_set(struct wc_companion *c, const uint8_t *p, size_t len)
  * A new device key, and the request for its certificate, which the
  * administrator's CA signs and a later CERT_INSTALL update brings back.
  * The old key's certificates go: they no longer match.
+ *
+ * Known shortcoming: the CSR travels only in this response. If the host
+ * loses it, the way back is another KEY_ROTATE update (CSR_CREATE is for
+ * manufacturing); keeping a copy would cost a record per device.
  */
 static enum wd_status
 key_rotate(struct wc_companion *c, const uint8_t *p, size_t len, uint8_t *resp,
