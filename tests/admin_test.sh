@@ -13,7 +13,9 @@
 # picks the suite, the device key is rotated (its CSR signed by the dev
 # CA comes back as two signed certificate updates and authenticates the
 # client), the time floor moves, and decommissioning ends TLS and the
-# device key.
+# device key. Last, on the second companion, a time floor past the
+# server certificate's notAfter makes the companion refuse it as expired
+# whatever the host's clock says.
 set -u
 
 wardend=${1:?usage: admin_test.sh WARDEND WARDEN DEV_PKI}
@@ -120,11 +122,12 @@ stop_server() {
     wait "$server" 2>/dev/null
 }
 
-# connect NAME WANT PKI: `warden connect` on companion a to a server with
-# PKI's chain; output in $dir/out and err.
+# connect NAME WANT PKI: `warden connect` on companion $on (a unless
+# said) to a server with PKI's chain; output in $dir/out and err.
+on=$a
 connect() {
     start_server "$1" "$3"
-    run "$1" "$2" timeout 30 "$warden" --companion "$a" connect localhost \
+    run "$1" "$2" timeout 30 "$warden" --companion "$on" connect localhost \
         "$port" <"$dir/hello.in"
     stop_server
 }
@@ -286,5 +289,18 @@ refused "no updates after decommission" a 1 "decommissioned \\(NOT_ALLOWED\\)" \
 # The other companion was never touched by any of this.
 run "b untouched" 0 "$warden" --companion "$b" admin status &&
     expect "b untouched" out "^update counter +0 "
+
+# ---- a time floor past the server certificate's notAfter ------------------
+
+# dev-pki.sh certifies servers for 365 days from now.
+on=$b
+connect "b before its floor moves" 0 "$pki"
+past=$(($(date +%s) + 400 * 86400))
+run "make floor past expiry" 0 mk time-floor --key "$key" --serial test-0002 \
+    --counter 1 "$past" -o "$dir/past.bin"
+run "apply floor past expiry" 0 "$warden" --companion "$b" admin apply \
+    "$dir/past.bin"
+connect "server expired below the floor" 1 "$pki" &&
+    expect "server expired below the floor" err "server certificate: .*expired"
 
 wt_summary
