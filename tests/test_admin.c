@@ -3,9 +3,9 @@
  * policy.c) over raw frames, with updates made by the tool's own signer
  * (tools/tk_update.c): each operation on a locked device; forged
  * (another key, any changed bit), replayed, older and other-device
- * updates refused with storage byte for byte as it was; a power cut at
- * every byte of an update's commit leaving the old or the new state; the
- * stored policy and time floor reaching TLS_OPEN; decommissioning.
+ * updates refused with storage byte for byte as it was; power cuts
+ * through three kinds of update commit leaving the old or the new state;
+ * the stored policy and time floor reaching TLS_OPEN; decommissioning.
  */
 #include <stdio.h>
 #include <string.h>
