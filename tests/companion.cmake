@@ -49,3 +49,9 @@ if(EXISTS ${WARDEN_TESTDATA}/wycheproof)
   add_test(NAME wycheproof COMMAND wycheproof ${WARDEN_TESTDATA}/wycheproof)
   set_tests_properties(wycheproof PROPERTIES TIMEOUT 600)
 endif()
+
+# Admin-signed updates, made by the warden tool's signer (tk_update.c).
+add_executable(test_admin test_admin.c)
+target_link_libraries(test_admin PRIVATE wt_inproc wt_support
+  warden_toolkit warden_strict)
+add_test(NAME admin COMMAND test_admin)

@@ -109,3 +109,17 @@ add_test(NAME boot
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh
     $<TARGET_FILE:test_boot_config>)
 set_tests_properties(boot PROPERTIES TIMEOUT 300)
+
+# warden admin end to end: updates made offline with the dev PKI's admin
+# key, applied to wardend, and their effect on TLS with openssl s_server.
+add_test(NAME admin_cli
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/admin_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(admin_cli PROPERTIES TIMEOUT 300)
+
+# libwarden's admin calls; updates signed by the tool's signer.
+add_executable(test_host_admin test_host_admin.c)
+target_link_libraries(test_host_admin PRIVATE wt_inproc wt_support
+  warden_toolkit warden_strict)
+add_test(NAME host_admin COMMAND test_host_admin)

@@ -26,6 +26,7 @@
 #define OPT_CHECK 0x040       /* --check */
 #define OPT_CERT_REF 0x080    /* --index N, --root N */
 #define OPT_TLS 0x100         /* --alpn, --suite, --group, --name, --quiet */
+#define OPT_ADMIN 0x200       /* --key FILE, --serial S, --counter N */
 
 /* Parsed options; those a command does not take keep their defaults. */
 struct tool_opts {
@@ -45,6 +46,9 @@ struct tool_opts {
     const char *groups; /* comma-separated group names */
     const char *servername; /* --name: the name to check, not HOST */
     int quiet;
+    const char *key;     /* the admin private key file */
+    const char *serial;  /* the device an update is for */
+    const char *counter; /* its counter, as given */
 };
 
 struct command {
@@ -123,5 +127,7 @@ int run_sign_firmware(const struct tool_opts *o, int argc, char **argv);
 void usage_sign_firmware(FILE *out);
 int run_attest(const struct tool_opts *o, int argc, char **argv);
 void usage_attest(FILE *out);
+int run_admin(const struct tool_opts *o, int argc, char **argv);
+void usage_admin(FILE *out);
 
 #endif
