@@ -237,6 +237,15 @@ check_issued(const struct wc_x509 *c)
     if (!(c->extensions & WC_EXT_AUTHORITY_KEY_ID)) {
         return WC_VERIFY_MALFORMED;
     }
+    /*
+     * RFC 5280 4.1.2.2: a positive serial of at most 20 octets. The RFC
+     * asks users to bear with CAs that break it; the companion holds the
+     * few CAs it trusts to the profile. Not for anchors, which are
+     * trusted as configured (a real root, Starfield G2, has serial 0).
+     */
+    if (!wc_x509_serial_ok(c)) {
+        return WC_VERIFY_MALFORMED;
+    }
     return WC_VERIFY_OK;
 }
 
@@ -508,6 +517,9 @@ build(struct wc_verify_work *w, const struct wc_verify_input *in,
     int r;
 
     r = try_anchors(w, in, depth);
+    if (r == WC_VERIFY_OK) {
+        w->depth = depth;
+    }
     if (r != WC_VERIFY_NO_ISSUER || depth == WC_VERIFY_DEPTH_MAX) {
         return r;
     }

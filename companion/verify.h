@@ -114,6 +114,8 @@ struct wc_verify_work {
     unsigned path[WC_VERIFY_DEPTH_MAX + 1];      /* pool indexes */
     unsigned budget;
     int best; /* most telling failure seen while building */
+    /* After WC_VERIFY_OK: the path is cert[0..depth], then the anchor. */
+    unsigned depth;
 };
 
 /*

@@ -694,3 +694,23 @@ wc_x509_key_valid(const struct wc_pubkey *k)
         return 0;
     }
 }
+
+int
+wc_x509_serial_ok(const struct wc_x509 *c)
+{
+    const uint8_t *v = c->serial;
+    size_t i, len = c->serial_len;
+    unsigned any = 0;
+
+    if (len == 0 || (v[0] & 0x80)) {
+        return 0;
+    }
+    if (len > 1 && v[0] == 0x00) {
+        v++;
+        len--;
+    }
+    for (i = 0; i < len; i++) {
+        any |= v[i];
+    }
+    return any != 0 && len <= 20;
+}

@@ -125,6 +125,12 @@ int wc_x509_parse_spki(struct wc_pubkey *k, const uint8_t *der, size_t len);
 int wc_x509_key_valid(const struct wc_pubkey *k);
 
 /*
+ * 1 if the serial number is what RFC 5280 4.1.2.2 lets a CA issue: a
+ * positive integer of at most 20 octets (a leading 0x00 not counted).
+ */
+int wc_x509_serial_ok(const struct wc_x509 *c);
+
+/*
  * Checks that der is exactly one well-formed Name: a SEQUENCE of
  * non-empty SETs of (OID, value) pairs. Returns 0 or -1.
  */
