@@ -25,7 +25,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define WEMU_MEASURE_FILE_MAX (64L * 1024 * 1024)
+/*
+ * Hashing blocks wardend's one thread (about 3 ms a MB here): the cap
+ * bounds what one BOOT can cost every other session.
+ */
+#define WEMU_MEASURE_FILE_MAX (16L * 1024 * 1024)
 
 /*
  * SHA-256 of process pid's executable into image_hash and of the

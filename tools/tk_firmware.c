@@ -20,7 +20,7 @@ hash_file(const char *path, uint8_t out[32], struct tk_err *e)
 
     br_sha256_init(&h);
     if (path != NULL) {
-        if (tk_read_file(path, 64L * 1024 * 1024, &data, &len, e) != 0) {
+        if (tk_read_file(path, 16L * 1024 * 1024, &data, &len, e) != 0) {
             return -1;
         }
         br_sha256_update(&h, data, len);
