@@ -8,8 +8,12 @@
  * the stream can no longer be trusted: the device is marked failed and
  * every later call returns that first error until warden_close().
  */
+/* nanosleep() */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "wd_proto.h"
@@ -189,6 +193,23 @@ exchange(struct warden_dev *dev, uint8_t about, uint8_t command, uint8_t flags,
 }
 
 /*
+ * Sleeps a little while another host holds the companion's message
+ * buffers: 1 ms, doubling to 64 ms. Returns the milliseconds slept.
+ */
+static unsigned
+busy_pause(unsigned waited_ms)
+{
+    unsigned ms = waited_ms < 64 ? waited_ms + 1 : 64;
+    struct timespec ts;
+
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)ms * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    return ms;
+}
+
+/*
  * Sends a request in chunks of at most WD_MAX_PAYLOAD bytes. Each chunk
  * but the last must be acknowledged with an empty OK; the response to
  * the last one is left in *rh and *rp.
@@ -200,6 +221,7 @@ send_request(struct warden_dev *dev, uint8_t command, const uint8_t *req,
     const char *name = wd_command_name(command);
     size_t off = 0;
     size_t chunk;
+    unsigned waited_ms = 0;
     int more;
     int rc;
 
@@ -213,6 +235,18 @@ send_request(struct warden_dev *dev, uint8_t command, const uint8_t *req,
                       chunk > 0 ? req + off : NULL, chunk, rh, rp);
         if (rc != WARDEN_ERR_OK) {
             return rc;
+        }
+        /*
+         * BUSY comes only for a first frame: another host is in the middle
+         * of a long message, which the companion ends within its hold
+         * limit (protocol section 8). Wait for it here rather than make
+         * every caller retry; the refused frame was counted, so the next
+         * try goes with the next sequence number, as exchange() does.
+         */
+        if (off == 0 && rh->status == WD_STATUS_BUSY &&
+            waited_ms < WARDEN_BUSY_WAIT_MS) {
+            waited_ms += busy_pause(waited_ms);
+            continue;
         }
         off += chunk;
         if (!more) {

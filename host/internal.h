@@ -17,6 +17,12 @@
 #define WARDEN_PRINTF(fmt, args)
 #endif
 
+/*
+ * How long a request waits for BUSY to pass (another host's long
+ * message), in milliseconds: past wardend's 5 s hold limit.
+ */
+#define WARDEN_BUSY_WAIT_MS 6000
+
 /* Send and receive timeout of the UNIX socket transport, in seconds. */
 #define WARDEN_UNIX_TIMEOUT_S 10
 

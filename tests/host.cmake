@@ -10,7 +10,7 @@ target_include_directories(wt_inproc PUBLIC support)
 target_link_libraries(wt_inproc PUBLIC wc_firmware warden wt_support
   PRIVATE warden_strict)
 
-foreach(name host_device host_faults host_unix host_provision)
+foreach(name host_device host_faults host_unix host_provision host_busy)
   add_executable(test_${name} test_${name}.c)
   target_link_libraries(test_${name} PRIVATE wt_inproc wt_support
     warden_strict)
@@ -123,3 +123,10 @@ add_executable(test_host_admin test_host_admin.c)
 target_link_libraries(test_host_admin PRIVATE wt_inproc wt_support
   warden_toolkit warden_strict)
 add_test(NAME host_admin COMMAND test_host_admin)
+
+# Four host programs at once on one companion: BUSY is waited out.
+add_test(NAME concurrency
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/concurrency_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(concurrency PROPERTIES TIMEOUT 300)
