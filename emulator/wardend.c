@@ -61,6 +61,14 @@
  * one go, however busy it kept them, while everyone else got BUSY.
  */
 #define HOLD_TIMEOUT_MS 5000
+/*
+ * A session that just let go of the companion's message buffers, while
+ * another was refused BUSY, is not answered for this long: the one that
+ * waited gets its turn (libwarden retries BUSY at most 64 ms apart).
+ * Without it a session sending long messages back to back could keep
+ * the buffers for ever, one message at a time.
+ */
+#define YIELD_MS 100
 /* A session that has sent no request this long (--idle-timeout). */
 #define IDLE_TIMEOUT_S 60
 #define IDLE_TIMEOUT_MAX_S 86400
@@ -117,6 +125,8 @@ struct client {
      */
     int holding;
     long long hold_since;
+    /* Not answered before this (YIELD_MS after a contended hold). */
+    long long yield_until;
     /* A broken stream was answered: close once the answer is out. */
     int closing;
     size_t len;
@@ -137,6 +147,8 @@ static struct wemu_platform platform;
 static struct client clients[MAX_CLIENTS];
 static unsigned long sessions_opened;
 static long long idle_ms = IDLE_TIMEOUT_S * 1000LL;
+/* When a session was last refused BUSY. */
+static long long last_busy_ms = -1;
 
 static volatile sig_atomic_t stop_signal;
 static int wake_pipe[2] = {-1, -1};
@@ -714,7 +726,8 @@ wants_input(const struct client *c)
 static int
 is_ready(const struct client *c)
 {
-    return c->fd >= 0 && c->out_len == 0 && !c->closing && has_frame(c);
+    return c->fd >= 0 && c->out_len == 0 && !c->closing && has_frame(c) &&
+           (c->yield_until == 0 || now_ms() >= c->yield_until);
 }
 
 static void
@@ -814,6 +827,7 @@ client_accept(int lfd)
     c->out_len = 0;
     c->out_off = 0;
     c->holding = 0;
+    c->yield_until = 0;
     c->closing = 0;
     wc_channel_init(&c->ch);
     c->pid = cred.pid;
@@ -990,8 +1004,14 @@ client_answer(struct client *c)
         log_error(c, c->buf, frame_len, c->out[3], broken);
     }
 
+    if (c->out[3] == WD_STATUS_BUSY) {
+        last_busy_ms = now;
+    }
     /* The hold is timed from its start, not from the last chunk. */
     if (!wc_companion_holds(&companion, &c->ch)) {
+        if (c->holding && last_busy_ms >= c->hold_since) {
+            c->yield_until = now + YIELD_MS;
+        }
         c->holding = 0;
     } else if (!c->holding) {
         c->holding = 1;
@@ -1086,6 +1106,9 @@ client_wait(const struct client *c, long long now)
 
     if (is_ready(c)) {
         return 0;
+    }
+    if (c->out_len == 0 && has_frame(c) && c->yield_until > now) {
+        return c->yield_until - now;
     }
     if (c->out_len > 0) {
         at = c->out_since + WRITE_TIMEOUT_MS;

@@ -947,6 +947,46 @@ case_held_message(void)
     close(other);
 }
 
+/*
+ * A session that let go of the buffers while another waited on BUSY
+ * must not take them straight back: its next frame waits its turn.
+ */
+static void
+case_hog_yields(void)
+{
+    uint8_t frame[WD_MAX_FRAME];
+    struct wd_header h;
+    uint8_t resp[WD_MAX_PAYLOAD];
+    size_t n;
+    int hog, other;
+
+    if (!NEED(start_default() > 0) ||
+        !NEED((hog = sock_connect(sock_path)) >= 0) ||
+        !NEED((other = sock_connect(sock_path)) >= 0)) {
+        return;
+    }
+    n = make_frame(frame, WD_CMD_ECHO, 0, "first", 5);
+    frame[2] = WD_FLAG_MORE;
+    wd_put16(frame + n - 2, wd_crc16(frame, n - 2));
+    CHECK(expect_status(hog, frame, n, WD_STATUS_OK));
+    CHECK(get_info(other, 0) == WD_STATUS_BUSY);
+    n = make_frame(frame, WD_CMD_ECHO, 1, "last", 4);
+    CHECK(expect_status(hog, frame, n, WD_STATUS_OK));
+
+    /* The hog starts its next long message at once; the other asks next. */
+    n = make_frame(frame, WD_CMD_ECHO, 2, "again", 5);
+    frame[2] = WD_FLAG_MORE;
+    wd_put16(frame + n - 2, wd_crc16(frame, n - 2));
+    CHECK(send_bytes(hog, frame, n) == 0);
+    sleep_ms(20);
+    CHECK(get_info(other, 1) == WD_STATUS_OK);
+    /* Its turn comes after the other's. */
+    CHECK(recv_response(hog, &h, resp) == 0);
+    CHECK(h.seq == 2 && h.status == WD_STATUS_OK);
+    close(hog);
+    close(other);
+}
+
 /* Frames cut into pieces and frames sent back to back. */
 static void
 case_split_and_pipelined(void)
@@ -1840,6 +1880,7 @@ static const struct test_case cases[] = {
     {"broken_peers", case_broken_peers},
     {"stalled_frame", case_stalled_frame},
     {"held_message", case_held_message},
+    {"hog_yields", case_hog_yields},
     {"split_and_pipelined", case_split_and_pipelined},
     {"session_limit", case_session_limit},
     {"slow_reader", case_slow_reader},
