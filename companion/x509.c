@@ -238,6 +238,57 @@ wc_x509_parse_spki(struct wc_pubkey *k, const uint8_t *der, size_t len)
     return 0;
 }
 
+/*
+ * RFC 3629 section 4: well-formed UTF-8, so no overlong forms, no
+ * surrogates and nothing past U+10FFFF. A Name is only compared byte
+ * for byte here, but a string that is not what its tag says is a
+ * malformed certificate, and other readers refuse it.
+ */
+static int
+utf8_valid(const uint8_t *p, size_t len)
+{
+    size_t i = 0, n, k;
+    uint32_t cp, min;
+
+    while (i < len) {
+        uint8_t b = p[i];
+
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        if ((b & 0xe0) == 0xc0) {
+            n = 1;
+            cp = b & 0x1f;
+            min = 0x80;
+        } else if ((b & 0xf0) == 0xe0) {
+            n = 2;
+            cp = b & 0x0f;
+            min = 0x800;
+        } else if ((b & 0xf8) == 0xf0) {
+            n = 3;
+            cp = b & 0x07;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (len - i <= n) {
+            return 0;
+        }
+        for (k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+        i += n + 1;
+    }
+    return 1;
+}
+
 static int
 check_name(struct wc_der *d, struct wc_der_elem *name)
 {
@@ -258,7 +309,9 @@ check_name(struct wc_der *d, struct wc_der_elem *name)
             wc_der_enter(&set, WC_DER_SEQUENCE, &atv);
             wc_der_expect(&atv, WC_DER_OID, &oid);
             wc_der_next(&atv, &value);
-            if (wc_der_finish(&atv) != 0) {
+            if (wc_der_finish(&atv) != 0 ||
+                (value.tag == WC_DER_UTF8_STRING &&
+                 !utf8_valid(value.val, value.len))) {
                 return wc_der_fail(d);
             }
         }
@@ -387,6 +440,27 @@ sequence_contents(const struct wc_der_elem *v, const uint8_t **p, size_t *len,
     return 0;
 }
 
+/*
+ * GeneralNames (RFC 5280 4.2.1.6): each GeneralName a well-formed,
+ * context-tagged element, those never matched included. Matching stops
+ * at the first name that fits, so without this a broken entry after it
+ * would go unseen.
+ */
+static int
+check_general_names(const uint8_t *p, size_t len)
+{
+    struct wc_der d;
+    struct wc_der_elem e;
+
+    wc_der_init(&d, p, len);
+    while (wc_der_more(&d)) {
+        if (wc_der_next(&d, &e) != 0 || (e.tag & 0xc0) != 0x80) {
+            return -1;
+        }
+    }
+    return d.err ? -1 : 0;
+}
+
 /* AuthorityKeyIdentifier: keeps keyIdentifier [0] if present. */
 static int
 parse_authority_key_id(struct wc_x509 *c, const struct wc_der_elem *v)
@@ -471,6 +545,9 @@ parse_extension(struct wc_x509 *c, const struct wc_der_elem *oid,
     case CE_SUBJECT_ALT_NAME:
         bit = WC_EXT_SUBJECT_ALT_NAME;
         err = sequence_contents(value, &c->san, &c->san_len, 0);
+        if (err == 0) {
+            err = check_general_names(c->san, c->san_len);
+        }
         break;
     case CE_NAME_CONSTRAINTS:
         bit = WC_EXT_NAME_CONSTRAINTS;

@@ -222,6 +222,44 @@ test_names(void)
                              6) != 0);
 }
 
+/* CN=value as a UTF8String: 1 if the Name is accepted. */
+static int
+utf8_name_ok(const char *value, size_t len)
+{
+    uint8_t name[64];
+    size_t n = 0;
+
+    name[n++] = 0x30;
+    name[n++] = (uint8_t)(len + 11);
+    name[n++] = 0x31;
+    name[n++] = (uint8_t)(len + 9);
+    name[n++] = 0x30;
+    name[n++] = (uint8_t)(len + 7);
+    memcpy(name + n, "\x06\x03\x55\x04\x03\x0c", 6);
+    n += 6;
+    name[n++] = (uint8_t)len;
+    memcpy(name + n, value, len);
+    return wc_x509_name_check(name, n + len) == 0;
+}
+
+/* Found by the differential test: OpenSSL refuses a bad UTF8String. */
+static void
+test_name_utf8(void)
+{
+    CHECK(utf8_name_ok("server", 6));
+    CHECK(utf8_name_ok("caf\xc3\xa9", 5));           /* U+00E9 */
+    CHECK(utf8_name_ok("\xe2\x82\xac", 3));           /* U+20AC */
+    CHECK(utf8_name_ok("\xf0\x9f\x94\x92", 4));       /* U+1F512 */
+    CHECK(!utf8_name_ok("se\xf2ver", 6));            /* stray lead byte */
+    CHECK(!utf8_name_ok("\x80", 1));                 /* lone continuation */
+    CHECK(!utf8_name_ok("\xc3", 1));                 /* cut short */
+    CHECK(!utf8_name_ok("\xc0\xaf", 2));             /* overlong "/" */
+    CHECK(!utf8_name_ok("\xe0\x80\xaf", 3));         /* overlong again */
+    CHECK(!utf8_name_ok("\xed\xa0\x80", 3));         /* a surrogate */
+    CHECK(!utf8_name_ok("\xf4\x90\x80\x80", 4));     /* past U+10FFFF */
+    CHECK(!utf8_name_ok("\xff", 1));
+}
+
 int
 main(void)
 {
@@ -230,5 +268,6 @@ main(void)
     test_times();
     test_certificates();
     test_names();
+    test_name_utf8();
     return wt_finish("test_x509");
 }
