@@ -289,6 +289,30 @@ utf8_valid(const uint8_t *p, size_t len)
     return 1;
 }
 
+/*
+ * An attribute value: a universal type (the directory strings, an
+ * IA5String...), never a context or private tag, and if constructed,
+ * made of well-formed elements. A UTF8String is UTF-8.
+ */
+static int
+attribute_value_ok(const struct wc_der_elem *v)
+{
+    struct wc_der inner;
+    struct wc_der_elem e;
+
+    if ((v->tag & 0xc0) != 0) {
+        return 0;
+    }
+    if (v->tag & 0x20) {
+        wc_der_init(&inner, v->val, v->len);
+        while (wc_der_more(&inner)) {
+            wc_der_next(&inner, &e);
+        }
+        return inner.err == 0;
+    }
+    return v->tag != WC_DER_UTF8_STRING || utf8_valid(v->val, v->len);
+}
+
 static int
 check_name(struct wc_der *d, struct wc_der_elem *name)
 {
@@ -309,9 +333,8 @@ check_name(struct wc_der *d, struct wc_der_elem *name)
             wc_der_enter(&set, WC_DER_SEQUENCE, &atv);
             wc_der_expect(&atv, WC_DER_OID, &oid);
             wc_der_next(&atv, &value);
-            if (wc_der_finish(&atv) != 0 ||
-                (value.tag == WC_DER_UTF8_STRING &&
-                 !utf8_valid(value.val, value.len))) {
+            if (wc_der_finish(&atv) != 0 || wc_der_oid_ok(&oid) != 0 ||
+                !attribute_value_ok(&value)) {
                 return wc_der_fail(d);
             }
         }
@@ -405,7 +428,8 @@ parse_ext_key_usage(struct wc_x509 *c, const struct wc_der_elem *v)
         return -1;
     }
     while (wc_der_more(&seq)) {
-        if (wc_der_expect(&seq, WC_DER_OID, &oid) != 0) {
+        if (wc_der_expect(&seq, WC_DER_OID, &oid) != 0 ||
+            wc_der_oid_ok(&oid) != 0) {
             return -1;
         }
         if (wc_der_oid_is(&oid, oid_eku_server, sizeof(oid_eku_server))) {
@@ -607,7 +631,7 @@ parse_extensions(struct wc_x509 *c, const struct wc_der_elem *wrapper)
             critical = crit.val[0] != 0;
         }
         wc_der_expect(&ext, WC_DER_OCTET_STRING, &value);
-        if (wc_der_finish(&ext) != 0) {
+        if (wc_der_finish(&ext) != 0 || wc_der_oid_ok(&oid) != 0) {
             return -1;
         }
         /* RFC 5280 4.2: at most one instance of each extension. */

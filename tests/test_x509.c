@@ -242,6 +242,59 @@ utf8_name_ok(const char *value, size_t len)
     return wc_x509_name_check(name, n + len) == 0;
 }
 
+/* A Name of one attribute: type OID bytes, then the value element. */
+static int
+attribute_ok(const uint8_t *oid, size_t oid_len, const uint8_t *value,
+             size_t value_len)
+{
+    uint8_t name[64];
+    size_t atv = 2 + oid_len + value_len;
+
+    name[0] = 0x30;
+    name[1] = (uint8_t)(atv + 4);
+    name[2] = 0x31;
+    name[3] = (uint8_t)(atv + 2);
+    name[4] = 0x30;
+    name[5] = (uint8_t)atv;
+    name[6] = 0x06;
+    name[7] = (uint8_t)oid_len;
+    memcpy(name + 8, oid, oid_len);
+    memcpy(name + 8 + oid_len, value, value_len);
+    return wc_x509_name_check(name, 8 + oid_len + value_len) == 0;
+}
+
+/*
+ * Found by the differential test: OpenSSL refuses these names when it
+ * reads the certificate, and the companion took them.
+ */
+static void
+test_name_attributes(void)
+{
+    static const uint8_t cn[] = {0x55, 0x04, 0x03};
+    static const uint8_t bad_end[] = {0x55, 0x04, 0xfe};
+    static const uint8_t padded[] = {0x55, 0x80, 0x04, 0x03};
+    static const uint8_t long_arc[] = {0x2b, 0x06, 0x01, 0x04, 0x01,
+                                       0x82, 0x37, 0x3c};
+    static const uint8_t utf8[] = {0x0c, 0x01, 'a'};
+    static const uint8_t printable[] = {0x13, 0x01, 'a'};
+    static const uint8_t context[] = {0x8c, 0x01, 'a'};
+    static const uint8_t cons_context[] = {0xbc, 0x01, 'a'};
+    static const uint8_t cons_good[] = {0x30, 0x03, 0x0c, 0x01, 'a'};
+    static const uint8_t cons_bad[] = {0x30, 0x03, 0x0c, 0x05, 'a'};
+
+    CHECK(attribute_ok(cn, sizeof(cn), utf8, sizeof(utf8)));
+    CHECK(attribute_ok(cn, sizeof(cn), printable, sizeof(printable)));
+    CHECK(attribute_ok(long_arc, sizeof(long_arc), utf8, sizeof(utf8)));
+    /* OIDs: a last subidentifier cut short, a padded one. */
+    CHECK(!attribute_ok(bad_end, sizeof(bad_end), utf8, sizeof(utf8)));
+    CHECK(!attribute_ok(padded, sizeof(padded), utf8, sizeof(utf8)));
+    /* Values: context tags, constructed contents that do not parse. */
+    CHECK(!attribute_ok(cn, sizeof(cn), context, sizeof(context)));
+    CHECK(!attribute_ok(cn, sizeof(cn), cons_context, sizeof(cons_context)));
+    CHECK(attribute_ok(cn, sizeof(cn), cons_good, sizeof(cons_good)));
+    CHECK(!attribute_ok(cn, sizeof(cn), cons_bad, sizeof(cons_bad)));
+}
+
 /* Found by the differential test: OpenSSL refuses a bad UTF8String. */
 static void
 test_name_utf8(void)
@@ -269,5 +322,6 @@ main(void)
     test_certificates();
     test_names();
     test_name_utf8();
+    test_name_attributes();
     return wt_finish("test_x509");
 }
