@@ -49,3 +49,14 @@ add_test(NAME no_secret_in_host
   COMMAND test_no_secret_in_host ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(no_secret_in_host PROPERTIES FIXTURES_REQUIRED tls_pki
   TIMEOUT 120)
+
+# Differential test of the chain validator against OpenSSL's verifier:
+# generated and mutated chains, one rule per mutation class
+# (docs/x509-differential.md). Pass a case count or --seed to widen it.
+add_executable(test_x509_differential test_x509_differential.c
+  support/chaingen.c)
+target_include_directories(test_x509_differential PRIVATE support)
+target_link_libraries(test_x509_differential PRIVATE wc_firmware
+  OpenSSL::Crypto warden_strict)
+add_test(NAME x509_differential COMMAND test_x509_differential 3000)
+set_tests_properties(x509_differential PROPERTIES TIMEOUT 300)
