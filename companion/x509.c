@@ -238,6 +238,20 @@ wc_x509_parse_spki(struct wc_pubkey *k, const uint8_t *der, size_t len)
     return 0;
 }
 
+/* Contents of a constructed element are DER elements, end to end. */
+static int
+elements_ok(const uint8_t *p, size_t len)
+{
+    struct wc_der d;
+    struct wc_der_elem e;
+
+    wc_der_init(&d, p, len);
+    while (wc_der_more(&d)) {
+        wc_der_next(&d, &e);
+    }
+    return d.err == 0;
+}
+
 /*
  * RFC 3629 section 4: well-formed UTF-8, so no overlong forms, no
  * surrogates and nothing past U+10FFFF. A Name is only compared byte
@@ -297,18 +311,11 @@ utf8_valid(const uint8_t *p, size_t len)
 static int
 attribute_value_ok(const struct wc_der_elem *v)
 {
-    struct wc_der inner;
-    struct wc_der_elem e;
-
     if ((v->tag & 0xc0) != 0) {
         return 0;
     }
     if (v->tag & 0x20) {
-        wc_der_init(&inner, v->val, v->len);
-        while (wc_der_more(&inner)) {
-            wc_der_next(&inner, &e);
-        }
-        return inner.err == 0;
+        return elements_ok(v->val, v->len);
     }
     return v->tag != WC_DER_UTF8_STRING || utf8_valid(v->val, v->len);
 }
@@ -465,20 +472,25 @@ sequence_contents(const struct wc_der_elem *v, const uint8_t **p, size_t *len,
 }
 
 /*
- * GeneralNames (RFC 5280 4.2.1.6): each GeneralName a well-formed,
- * context-tagged element, those never matched included. Matching stops
- * at the first name that fits, so without this a broken entry after it
+ * GeneralNames (RFC 5280 4.2.1.6): each GeneralName one of its nine
+ * choices, well-formed, those never matched included. Matching stops at
+ * the first name that fits, so without this a broken entry after it
  * would go unseen.
  */
 static int
 check_general_names(const uint8_t *p, size_t len)
 {
+    /* [0] otherName ... [8] registeredID, constructed or not. */
+    static const uint8_t tags[9] = {0xa0, 0x81, 0x82, 0x83 | 0x20, 0xa4,
+                                    0xa5, 0x86, 0x87, 0x88};
     struct wc_der d;
     struct wc_der_elem e;
 
     wc_der_init(&d, p, len);
     while (wc_der_more(&d)) {
-        if (wc_der_next(&d, &e) != 0 || (e.tag & 0xc0) != 0x80) {
+        if (wc_der_next(&d, &e) != 0 || (e.tag & 0xc0) != 0x80 ||
+            (e.tag & 0x1f) > 8 || e.tag != tags[e.tag & 0x1f] ||
+            ((e.tag & 0x20) && !elements_ok(e.val, e.len))) {
             return -1;
         }
     }

@@ -273,7 +273,8 @@ struct cert_spec {
     int ski, aki;
     int aki_wrong;   /* the AKI names another key */
     int cn_bad_utf8; /* the CN's '~' becomes a byte that is not UTF-8 */
-    int san_broken;  /* the SAN entry BROKEN_SAN gets a length too long */
+    int san_broken;  /* the SAN entry BROKEN_SAN: 1 length too long,
+                        2 a tag no GeneralName has */
     int ber_true;    /* the last BOOLEAN TRUE is 0x01, BER but not DER */
     char cn[64];
 };
@@ -593,17 +594,21 @@ break_utf8(uint8_t *tbs, size_t len)
     }
 }
 
-/* A SAN dNSName whose length byte break_san() overstates. */
+/* A SAN dNSName that break_san() spoils. */
 #define BROKEN_SAN "broken.example.net"
 
 static void
-break_san(uint8_t *tbs, size_t len)
+break_san(uint8_t *tbs, size_t len, int how)
 {
     size_t n = strlen(BROKEN_SAN), i;
 
-    for (i = 1; i + n <= len; i++) {
+    for (i = 2; i + n <= len; i++) {
         if (memcmp(tbs + i, BROKEN_SAN, n) == 0 && tbs[i - 1] == n) {
-            tbs[i - 1] = 0x7f;
+            if (how == 1) {
+                tbs[i - 1] = 0x7f;
+            } else {
+                tbs[i - 2] = 0xba; /* [26], constructed */
+            }
             return;
         }
     }
@@ -793,7 +798,7 @@ build_cert_now(struct wt_gen_case *c, const struct plan *p, unsigned i)
         break_utf8(tbs, (size_t)tbs_len);
     }
     if (s->san_broken) {
-        break_san(tbs, (size_t)tbs_len);
+        break_san(tbs, (size_t)tbs_len, s->san_broken);
     }
     if (s->ber_true) {
         make_ber_true(tbs, (size_t)tbs_len);
@@ -1585,10 +1590,9 @@ m_san_malformed(struct plan *p, struct wt_gen_case *c, struct rng *r)
     struct cert_spec *leaf = &p->s[p->leaf];
     size_t n = strlen(leaf->san);
 
-    (void)r;
     snprintf(leaf->san + n, sizeof(leaf->san) - n, ",DNS:%s", BROKEN_SAN);
-    leaf->san_broken = 1;
-    detail(c, leaf->san, "");
+    leaf->san_broken = 1 + (int)pick(r, 2);
+    detail(c, leaf->san, leaf->san_broken == 1 ? ", length" : ", tag");
 }
 
 /* The leaf's only: a CA's children would copy its name unbroken. */
