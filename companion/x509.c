@@ -304,20 +304,33 @@ utf8_valid(const uint8_t *p, size_t len)
 }
 
 /*
- * An attribute value: a universal type (the directory strings, an
- * IA5String...), never a context or private tag, and if constructed,
- * made of well-formed elements. A UTF8String is UTF-8.
+ * An attribute value: one of the character string types (X.520's
+ * DirectoryString and its kin: IA5String, NumericString...), or a
+ * SEQUENCE of well-formed elements, the set OpenSSL also reads. A
+ * UTF8String is UTF-8.
  */
 static int
 attribute_value_ok(const struct wc_der_elem *v)
 {
-    if ((v->tag & 0xc0) != 0) {
+    switch (v->tag) {
+    case WC_DER_UTF8_STRING:
+        return utf8_valid(v->val, v->len);
+    case 0x12: /* NumericString */
+    case WC_DER_PRINTABLE_STRING:
+    case 0x14: /* TeletexString */
+    case 0x15: /* VideotexString */
+    case WC_DER_IA5_STRING:
+    case 0x19: /* GraphicString */
+    case 0x1a: /* VisibleString */
+    case 0x1b: /* GeneralString */
+    case 0x1c: /* UniversalString */
+    case 0x1e: /* BMPString */
+        return 1;
+    case WC_DER_SEQUENCE:
+        return elements_ok(v->val, v->len);
+    default:
         return 0;
     }
-    if (v->tag & 0x20) {
-        return elements_ok(v->val, v->len);
-    }
-    return v->tag != WC_DER_UTF8_STRING || utf8_valid(v->val, v->len);
 }
 
 static int

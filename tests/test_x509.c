@@ -281,6 +281,9 @@ test_name_attributes(void)
     static const uint8_t cons_context[] = {0xbc, 0x01, 'a'};
     static const uint8_t cons_good[] = {0x30, 0x03, 0x0c, 0x01, 'a'};
     static const uint8_t cons_bad[] = {0x30, 0x03, 0x0c, 0x05, 'a'};
+    static const uint8_t set[] = {0x31, 0x03, 0x0c, 0x01, 'a'};
+    static const uint8_t enumerated[] = {0x0a, 0x01, 0x01};
+    static const uint8_t ia5[] = {0x16, 0x01, 'a'};
 
     CHECK(attribute_ok(cn, sizeof(cn), utf8, sizeof(utf8)));
     CHECK(attribute_ok(cn, sizeof(cn), printable, sizeof(printable)));
@@ -293,6 +296,10 @@ test_name_attributes(void)
     CHECK(!attribute_ok(cn, sizeof(cn), cons_context, sizeof(cons_context)));
     CHECK(attribute_ok(cn, sizeof(cn), cons_good, sizeof(cons_good)));
     CHECK(!attribute_ok(cn, sizeof(cn), cons_bad, sizeof(cons_bad)));
+    /* Values: string types (and SEQUENCE) only, as OpenSSL reads them. */
+    CHECK(attribute_ok(cn, sizeof(cn), ia5, sizeof(ia5)));
+    CHECK(!attribute_ok(cn, sizeof(cn), set, sizeof(set)));
+    CHECK(!attribute_ok(cn, sizeof(cn), enumerated, sizeof(enumerated)));
 }
 
 /* Found by the differential test: OpenSSL refuses a bad UTF8String. */

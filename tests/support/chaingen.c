@@ -865,7 +865,6 @@ typedef void mutate_fn(struct plan *, struct wt_gen_case *, struct rng *);
 static void
 m_valid(struct plan *p, struct wt_gen_case *c, struct rng *r)
 {
-    (void)p;
     (void)r;
     snprintf(c->detail, sizeof(c->detail), "%u intermediates",
              p->leaf - 1);
@@ -1378,7 +1377,6 @@ m_shuffled(struct plan *p, struct wt_gen_case *c, struct rng *r)
         c->chain[i] = c->chain[j];
         c->chain[j] = t;
     }
-    (void)p;
     detail(c, c->chain_count > p->leaf ? "with root" : "without root", "");
 }
 

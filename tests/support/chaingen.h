@@ -16,7 +16,7 @@
 
 #include <openssl/x509.h>
 
-/* The validation time of every case: 2026-06-09T09:33:20Z. */
+/* The validation time of every case: 2026-06-09T10:13:20Z. */
 #define WT_GEN_NOW ((int64_t)1781000000)
 
 #define WT_GEN_CERTS_MAX 8
