@@ -166,6 +166,23 @@ wc_der_bit_string_bytes(const struct wc_der_elem *e, const uint8_t **bits,
 }
 
 int
+wc_der_oid_ok(const struct wc_der_elem *e)
+{
+    size_t i;
+
+    if (e->tag != WC_DER_OID || e->len == 0 || (e->val[e->len - 1] & 0x80)) {
+        return -1;
+    }
+    for (i = 0; i < e->len; i++) {
+        /* A subidentifier starts here: no leading 0x80 padding byte. */
+        if ((i == 0 || !(e->val[i - 1] & 0x80)) && e->val[i] == 0x80) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
 wc_der_oid_is(const struct wc_der_elem *e, const uint8_t *oid,
               size_t oid_len)
 {

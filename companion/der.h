@@ -90,6 +90,12 @@ int wc_der_small_uint(const struct wc_der_elem *e, uint32_t *v);
 int wc_der_bit_string_bytes(const struct wc_der_elem *e, const uint8_t **bits,
                             size_t *len);
 
+/*
+ * 0 if an OID element is well-formed (X.690 8.19): not empty, each
+ * subidentifier in its fewest bytes, the last one complete. -1 if not.
+ */
+int wc_der_oid_ok(const struct wc_der_elem *e);
+
 /* Compares an OID element's value with an encoded OID value. */
 int wc_der_oid_is(const struct wc_der_elem *e, const uint8_t *oid,
                   size_t oid_len);

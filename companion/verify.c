@@ -200,6 +200,14 @@ check_cert(const struct wc_x509 *c, int64_t now)
         (!c->aki_has_key_id || c->aki_has_issuer)) {
         return WC_VERIFY_MALFORMED;
     }
+    /*
+     * RFC 5280 4.2.1.9: a pathLenConstraint only on a CA certificate.
+     * It would be ignored elsewhere, but whoever wrote it meant
+     * something the certificate does not say.
+     */
+    if (c->path_len >= 0 && !c->is_ca) {
+        return WC_VERIFY_MALFORMED;
+    }
     if (!key_allowed(&c->key)) {
         return WC_VERIFY_WEAK_KEY;
     }
@@ -217,13 +225,29 @@ check_issuer(const struct wc_x509 *ca)
     if (!(ca->extensions & WC_EXT_SUBJECT_KEY_ID)) {
         return WC_VERIFY_MALFORMED;
     }
-    if ((ca->extensions & WC_EXT_KEY_USAGE) &&
+    /*
+     * RFC 5280 4.2.1.9 and CA/B Forum 7.1.2.1.4 and 7.1.2.10.4: a CA
+     * marks its basic constraints critical, so that no validator can
+     * skip them.
+     */
+    if (!(ca->critical & WC_EXT_BASIC_CONSTRAINTS)) {
+        return WC_VERIFY_MALFORMED;
+    }
+    /*
+     * RFC 5280 4.2.1.3 and CA/B Forum 7.1.2.10.7: a CA's certificate
+     * carries a key usage, and it includes keyCertSign.
+     */
+    if (!(ca->extensions & WC_EXT_KEY_USAGE) ||
         !(ca->key_usage & WC_KU_KEY_CERT_SIGN)) {
         return WC_VERIFY_KEY_USAGE;
     }
-    /* An EKU on a CA limits what it may issue for. */
+    /*
+     * An EKU on a CA limits what it may issue for: serverAuth must be
+     * in it. anyExtendedKeyUsage alone is not enough (CA/B Forum
+     * 7.1.2.10.6 forbids it on a TLS CA).
+     */
     if ((ca->extensions & WC_EXT_EXT_KEY_USAGE) &&
-        !(ca->ext_key_usage & (WC_EKU_SERVER_AUTH | WC_EKU_ANY))) {
+        !(ca->ext_key_usage & WC_EKU_SERVER_AUTH)) {
         return WC_VERIFY_EKU;
     }
     return WC_VERIFY_OK;
@@ -458,6 +482,22 @@ signed_by(struct wc_verify_work *w, const struct wc_verify_input *in,
     return r;
 }
 
+/*
+ * RFC 5280 4.2.1.1 and CA/B Forum 7.1.2.11.1: a certificate's AKI key
+ * identifier is its issuer's SKI. A candidate whose SKI differs is not
+ * the issuer, even when its key happens to verify the signature.
+ */
+static int
+key_id_matches(const struct wc_x509 *c, const struct wc_x509 *issuer)
+{
+    if (!c->aki_has_key_id) {
+        return 1;
+    }
+    return (issuer->extensions & WC_EXT_SUBJECT_KEY_ID) &&
+           same_name(c->authority_key_id, c->authority_key_id_len,
+                     issuer->subject_key_id, issuer->subject_key_id_len);
+}
+
 static int
 in_path(const struct wc_verify_work *w, unsigned depth, unsigned idx)
 {
@@ -487,7 +527,8 @@ try_anchors(struct wc_verify_work *w, const struct wc_verify_input *in,
                                  cert->issuer_len)) {
             continue;
         }
-        if (wc_x509_parse(&w->top, a->der, a->len) != 0) {
+        if (wc_x509_parse(&w->top, a->der, a->len) != 0 ||
+            !key_id_matches(cert, &w->top)) {
             continue;
         }
         r = check_cert(&w->top, in->now);
@@ -532,7 +573,8 @@ build(struct wc_verify_work *w, const struct wc_verify_input *in,
                        w->cert[depth].issuer_len)) {
             continue;
         }
-        if (wc_x509_parse(ca, e->der, e->len) != 0) {
+        if (wc_x509_parse(ca, e->der, e->len) != 0 ||
+            !key_id_matches(&w->cert[depth], ca)) {
             continue;
         }
         r = check_cert(ca, in->now);

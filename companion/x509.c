@@ -238,6 +238,101 @@ wc_x509_parse_spki(struct wc_pubkey *k, const uint8_t *der, size_t len)
     return 0;
 }
 
+/* Contents of a constructed element are DER elements, end to end. */
+static int
+elements_ok(const uint8_t *p, size_t len)
+{
+    struct wc_der d;
+    struct wc_der_elem e;
+
+    wc_der_init(&d, p, len);
+    while (wc_der_more(&d)) {
+        wc_der_next(&d, &e);
+    }
+    return d.err == 0;
+}
+
+/*
+ * RFC 3629 section 4: well-formed UTF-8, so no overlong forms, no
+ * surrogates and nothing past U+10FFFF. A Name is only compared byte
+ * for byte here, but a string that is not what its tag says is a
+ * malformed certificate, and other readers refuse it.
+ */
+static int
+utf8_valid(const uint8_t *p, size_t len)
+{
+    size_t i = 0, n, k;
+    uint32_t cp, min;
+
+    while (i < len) {
+        uint8_t b = p[i];
+
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        if ((b & 0xe0) == 0xc0) {
+            n = 1;
+            cp = b & 0x1f;
+            min = 0x80;
+        } else if ((b & 0xf0) == 0xe0) {
+            n = 2;
+            cp = b & 0x0f;
+            min = 0x800;
+        } else if ((b & 0xf8) == 0xf0) {
+            n = 3;
+            cp = b & 0x07;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (len - i <= n) {
+            return 0;
+        }
+        for (k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+        i += n + 1;
+    }
+    return 1;
+}
+
+/*
+ * An attribute value: one of the character string types (X.520's
+ * DirectoryString and its kin: IA5String, NumericString...), or a
+ * SEQUENCE of well-formed elements, the set OpenSSL also reads. A
+ * UTF8String is UTF-8.
+ */
+static int
+attribute_value_ok(const struct wc_der_elem *v)
+{
+    switch (v->tag) {
+    case WC_DER_UTF8_STRING:
+        return utf8_valid(v->val, v->len);
+    case 0x12: /* NumericString */
+    case WC_DER_PRINTABLE_STRING:
+    case 0x14: /* TeletexString */
+    case 0x15: /* VideotexString */
+    case WC_DER_IA5_STRING:
+    case 0x19: /* GraphicString */
+    case 0x1a: /* VisibleString */
+    case 0x1b: /* GeneralString */
+    case 0x1c: /* UniversalString */
+    case 0x1e: /* BMPString */
+        return 1;
+    case WC_DER_SEQUENCE:
+        return elements_ok(v->val, v->len);
+    default:
+        return 0;
+    }
+}
+
 static int
 check_name(struct wc_der *d, struct wc_der_elem *name)
 {
@@ -258,7 +353,8 @@ check_name(struct wc_der *d, struct wc_der_elem *name)
             wc_der_enter(&set, WC_DER_SEQUENCE, &atv);
             wc_der_expect(&atv, WC_DER_OID, &oid);
             wc_der_next(&atv, &value);
-            if (wc_der_finish(&atv) != 0) {
+            if (wc_der_finish(&atv) != 0 || wc_der_oid_ok(&oid) != 0 ||
+                !attribute_value_ok(&value)) {
                 return wc_der_fail(d);
             }
         }
@@ -352,7 +448,8 @@ parse_ext_key_usage(struct wc_x509 *c, const struct wc_der_elem *v)
         return -1;
     }
     while (wc_der_more(&seq)) {
-        if (wc_der_expect(&seq, WC_DER_OID, &oid) != 0) {
+        if (wc_der_expect(&seq, WC_DER_OID, &oid) != 0 ||
+            wc_der_oid_ok(&oid) != 0) {
             return -1;
         }
         if (wc_der_oid_is(&oid, oid_eku_server, sizeof(oid_eku_server))) {
@@ -385,6 +482,32 @@ sequence_contents(const struct wc_der_elem *v, const uint8_t **p, size_t *len,
     *p = seq.val;
     *len = seq.len;
     return 0;
+}
+
+/*
+ * GeneralNames (RFC 5280 4.2.1.6): each GeneralName one of its nine
+ * choices, well-formed, those never matched included. Matching stops at
+ * the first name that fits, so without this a broken entry after it
+ * would go unseen.
+ */
+static int
+check_general_names(const uint8_t *p, size_t len)
+{
+    /* [0] otherName ... [8] registeredID, constructed or not. */
+    static const uint8_t tags[9] = {0xa0, 0x81, 0x82, 0x83 | 0x20, 0xa4,
+                                    0xa5, 0x86, 0x87, 0x88};
+    struct wc_der d;
+    struct wc_der_elem e;
+
+    wc_der_init(&d, p, len);
+    while (wc_der_more(&d)) {
+        if (wc_der_next(&d, &e) != 0 || (e.tag & 0xc0) != 0x80 ||
+            (e.tag & 0x1f) > 8 || e.tag != tags[e.tag & 0x1f] ||
+            ((e.tag & 0x20) && !elements_ok(e.val, e.len))) {
+            return -1;
+        }
+    }
+    return d.err ? -1 : 0;
 }
 
 /* AuthorityKeyIdentifier: keeps keyIdentifier [0] if present. */
@@ -471,6 +594,9 @@ parse_extension(struct wc_x509 *c, const struct wc_der_elem *oid,
     case CE_SUBJECT_ALT_NAME:
         bit = WC_EXT_SUBJECT_ALT_NAME;
         err = sequence_contents(value, &c->san, &c->san_len, 0);
+        if (err == 0) {
+            err = check_general_names(c->san, c->san_len);
+        }
         break;
     case CE_NAME_CONSTRAINTS:
         bit = WC_EXT_NAME_CONSTRAINTS;
@@ -530,7 +656,7 @@ parse_extensions(struct wc_x509 *c, const struct wc_der_elem *wrapper)
             critical = crit.val[0] != 0;
         }
         wc_der_expect(&ext, WC_DER_OCTET_STRING, &value);
-        if (wc_der_finish(&ext) != 0) {
+        if (wc_der_finish(&ext) != 0 || wc_der_oid_ok(&oid) != 0) {
             return -1;
         }
         /* RFC 5280 4.2: at most one instance of each extension. */

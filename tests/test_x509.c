@@ -222,6 +222,104 @@ test_names(void)
                              6) != 0);
 }
 
+/* CN=value as a UTF8String: 1 if the Name is accepted. */
+static int
+utf8_name_ok(const char *value, size_t len)
+{
+    uint8_t name[64];
+    size_t n = 0;
+
+    name[n++] = 0x30;
+    name[n++] = (uint8_t)(len + 11);
+    name[n++] = 0x31;
+    name[n++] = (uint8_t)(len + 9);
+    name[n++] = 0x30;
+    name[n++] = (uint8_t)(len + 7);
+    memcpy(name + n, "\x06\x03\x55\x04\x03\x0c", 6);
+    n += 6;
+    name[n++] = (uint8_t)len;
+    memcpy(name + n, value, len);
+    return wc_x509_name_check(name, n + len) == 0;
+}
+
+/* A Name of one attribute: type OID bytes, then the value element. */
+static int
+attribute_ok(const uint8_t *oid, size_t oid_len, const uint8_t *value,
+             size_t value_len)
+{
+    uint8_t name[64];
+    size_t atv = 2 + oid_len + value_len;
+
+    name[0] = 0x30;
+    name[1] = (uint8_t)(atv + 4);
+    name[2] = 0x31;
+    name[3] = (uint8_t)(atv + 2);
+    name[4] = 0x30;
+    name[5] = (uint8_t)atv;
+    name[6] = 0x06;
+    name[7] = (uint8_t)oid_len;
+    memcpy(name + 8, oid, oid_len);
+    memcpy(name + 8 + oid_len, value, value_len);
+    return wc_x509_name_check(name, 8 + oid_len + value_len) == 0;
+}
+
+/*
+ * Found by the differential test: OpenSSL refuses these names when it
+ * reads the certificate, and the companion took them.
+ */
+static void
+test_name_attributes(void)
+{
+    static const uint8_t cn[] = {0x55, 0x04, 0x03};
+    static const uint8_t bad_end[] = {0x55, 0x04, 0xfe};
+    static const uint8_t padded[] = {0x55, 0x80, 0x04, 0x03};
+    static const uint8_t long_arc[] = {0x2b, 0x06, 0x01, 0x04, 0x01,
+                                       0x82, 0x37, 0x3c};
+    static const uint8_t utf8[] = {0x0c, 0x01, 'a'};
+    static const uint8_t printable[] = {0x13, 0x01, 'a'};
+    static const uint8_t context[] = {0x8c, 0x01, 'a'};
+    static const uint8_t cons_context[] = {0xbc, 0x01, 'a'};
+    static const uint8_t cons_good[] = {0x30, 0x03, 0x0c, 0x01, 'a'};
+    static const uint8_t cons_bad[] = {0x30, 0x03, 0x0c, 0x05, 'a'};
+    static const uint8_t set[] = {0x31, 0x03, 0x0c, 0x01, 'a'};
+    static const uint8_t enumerated[] = {0x0a, 0x01, 0x01};
+    static const uint8_t ia5[] = {0x16, 0x01, 'a'};
+
+    CHECK(attribute_ok(cn, sizeof(cn), utf8, sizeof(utf8)));
+    CHECK(attribute_ok(cn, sizeof(cn), printable, sizeof(printable)));
+    CHECK(attribute_ok(long_arc, sizeof(long_arc), utf8, sizeof(utf8)));
+    /* OIDs: a last subidentifier cut short, a padded one. */
+    CHECK(!attribute_ok(bad_end, sizeof(bad_end), utf8, sizeof(utf8)));
+    CHECK(!attribute_ok(padded, sizeof(padded), utf8, sizeof(utf8)));
+    /* Values: context tags, constructed contents that do not parse. */
+    CHECK(!attribute_ok(cn, sizeof(cn), context, sizeof(context)));
+    CHECK(!attribute_ok(cn, sizeof(cn), cons_context, sizeof(cons_context)));
+    CHECK(attribute_ok(cn, sizeof(cn), cons_good, sizeof(cons_good)));
+    CHECK(!attribute_ok(cn, sizeof(cn), cons_bad, sizeof(cons_bad)));
+    /* Values: string types (and SEQUENCE) only, as OpenSSL reads them. */
+    CHECK(attribute_ok(cn, sizeof(cn), ia5, sizeof(ia5)));
+    CHECK(!attribute_ok(cn, sizeof(cn), set, sizeof(set)));
+    CHECK(!attribute_ok(cn, sizeof(cn), enumerated, sizeof(enumerated)));
+}
+
+/* Found by the differential test: OpenSSL refuses a bad UTF8String. */
+static void
+test_name_utf8(void)
+{
+    CHECK(utf8_name_ok("server", 6));
+    CHECK(utf8_name_ok("caf\xc3\xa9", 5));           /* U+00E9 */
+    CHECK(utf8_name_ok("\xe2\x82\xac", 3));           /* U+20AC */
+    CHECK(utf8_name_ok("\xf0\x9f\x94\x92", 4));       /* U+1F512 */
+    CHECK(!utf8_name_ok("se\xf2ver", 6));            /* stray lead byte */
+    CHECK(!utf8_name_ok("\x80", 1));                 /* lone continuation */
+    CHECK(!utf8_name_ok("\xc3", 1));                 /* cut short */
+    CHECK(!utf8_name_ok("\xc0\xaf", 2));             /* overlong "/" */
+    CHECK(!utf8_name_ok("\xe0\x80\xaf", 3));         /* overlong again */
+    CHECK(!utf8_name_ok("\xed\xa0\x80", 3));         /* a surrogate */
+    CHECK(!utf8_name_ok("\xf4\x90\x80\x80", 4));     /* past U+10FFFF */
+    CHECK(!utf8_name_ok("\xff", 1));
+}
+
 int
 main(void)
 {
@@ -230,5 +328,7 @@ main(void)
     test_times();
     test_certificates();
     test_names();
+    test_name_utf8();
+    test_name_attributes();
     return wt_finish("test_x509");
 }

@@ -64,3 +64,14 @@ add_test(NAME verify_cache
   COMMAND test_verify_cache ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(verify_cache PROPERTIES FIXTURES_REQUIRED tls_pki
   TIMEOUT 60)
+
+# Differential test of the chain validator against OpenSSL's verifier:
+# generated and mutated chains, one rule per mutation class
+# (docs/x509-differential.md). Pass a case count or --seed to widen it.
+add_executable(test_x509_differential test_x509_differential.c
+  support/chaingen.c)
+target_include_directories(test_x509_differential PRIVATE support)
+target_link_libraries(test_x509_differential PRIVATE wc_firmware
+  OpenSSL::Crypto warden_strict)
+add_test(NAME x509_differential COMMAND test_x509_differential 3000)
+set_tests_properties(x509_differential PROPERTIES TIMEOUT 300)
