@@ -218,6 +218,12 @@ enum wd_lifecycle {
 #define WD_TLS_EV_HANDSHAKE_KEYS 2 /* ServerHello accepted */
 #define WD_TLS_EV_CONNECTED 3     /* server authenticated */
 #define WD_TLS_EV_KEY_UPDATE 4    /* the server moved to new keys */
+#define WD_TLS_EV_TLS12 5         /* the server chose TLS 1.2: u16 suite */
+#define WD_TLS_EV_TLS12_KEYS 6    /* TLS 1.2 flight written: keys, lengths */
+#define WD_TLS_EV_TLS12_DONE 7    /* TLS 1.2 server Finished verified */
+
+/* TLS 1.2 AEAD: the implicit part of the nonce (RFC 5288 3, RFC 6655 3). */
+#define WD_TLS12_SALT_LEN 4
 
 /* TLS_KEY_UPDATE request: u8 session, u8 direction. */
 #define WD_TLS_CLIENT_WRITE 0 /* the host's sending keys */
@@ -227,7 +233,7 @@ enum wd_lifecycle {
 #define WD_TLSS_STATE 0       /* u8: 0 free, 1 handshaking, 2 connected, 3 failed */
 #define WD_TLSS_ALERT 1       /* u8: alert to send when failed, 0 none */
 #define WD_TLSS_REASON 2      /* u8: certificate verdict (docs) when failed */
-#define WD_TLSS_VERSION 3     /* u16: 0x0304 */
+#define WD_TLSS_VERSION 3     /* u16: 0x0304 or 0x0303, 0 before */
 #define WD_TLSS_SUITE 5       /* u16 */
 #define WD_TLSS_GROUP 7       /* u16 */
 #define WD_TLSS_FLAGS 9       /* u8: WD_TLSS_F_* */
