@@ -155,7 +155,8 @@ hello_extensions(struct wc_tls_session *s, struct wc_tls_reader *exts)
             /* RFC 5746 3.4: an empty renegotiated_connection. */
             wc_tlsr_vector(&data, 1, &list);
             if (list.err || list.len != 0) {
-                return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE, 0);
+                return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE,
+                                   WD_TLS_REASON_NO_RENEG_INFO);
             }
             reneg = 1;
             break;
@@ -201,8 +202,13 @@ hello_extensions(struct wc_tls_session *s, struct wc_tls_reader *exts)
      * is refused; RFC 5746 3.4 lets a client refuse a server that does
      * not know secure renegotiation, which this policy does.
      */
-    if (!ems || !reneg) {
-        return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE, 0);
+    if (!ems) {
+        return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE,
+                           WD_TLS_REASON_NO_EMS);
+    }
+    if (!reneg) {
+        return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE,
+                           WD_TLS_REASON_NO_RENEG_INFO);
     }
     return WD_STATUS_OK;
 }
@@ -216,7 +222,9 @@ wc_tls12_server_hello(struct wc_tls_session *s, const uint8_t *msg, size_t len,
 {
     /* TLS 1.2 and nothing older, and only when it was offered. */
     if (version != WC_TLS12 || !offers_tls12(s)) {
-        return wc_tls_fail(s, WC_ALERT_PROTOCOL_VERSION, 0);
+        return wc_tls_fail(s, WC_ALERT_PROTOCOL_VERSION,
+                           version < WC_TLS12 ? WD_TLS_REASON_OLD_VERSION
+                                              : 0);
     }
     /* RFC 8446 4.1.4: after a HelloRetryRequest, TLS 1.3 or nothing. */
     if (s->flags & WD_TLSS_F_HRR) {
@@ -226,7 +234,8 @@ wc_tls12_server_hello(struct wc_tls_session *s, const uint8_t *msg, size_t len,
     if (offers_tls13(s) &&
         memcmp(random + RANDOM_LEN - sizeof(downgrade_tls12), downgrade_tls12,
                sizeof(downgrade_tls12)) == 0) {
-        return wc_tls_fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
+        return wc_tls_fail(s, WC_ALERT_ILLEGAL_PARAMETER,
+                           WD_TLS_REASON_DOWNGRADE);
     }
     /*
      * An offered TLS 1.2 suite, no compression, and no resumption: the
@@ -677,7 +686,8 @@ wc_tls12_receive(struct wc_companion *c, struct wc_tls_session *s,
      * handshake. This client never renegotiates, at any time.
      */
     if (type == WC_HS_HELLO_REQUEST) {
-        return wc_tls_fail(s, WC_ALERT_NO_RENEGOTIATION, 0);
+        return wc_tls_fail(s, WC_ALERT_NO_RENEGOTIATION,
+                           WD_TLS_REASON_RENEGOTIATION);
     }
     switch (s->state) {
     case WC_TLS12_WAIT_CERTIFICATE:

@@ -240,6 +240,15 @@ enum wd_lifecycle {
 #define WD_TLSS_CHAIN_LEN 10  /* u8: certificates the server sent */
 #define WD_TLSS_ALPN_LEN 11   /* u8, then the selected protocol */
 #define WD_TLSS_FIXED_LEN 12
+/*
+ * TLSS_REASON beyond the certificate verdicts (1-31): why a handshake
+ * was refused, where the alert alone does not say.
+ */
+#define WD_TLS_REASON_OLD_VERSION 32   /* TLS 1.1 or older */
+#define WD_TLS_REASON_NO_EMS 33        /* no extended master secret */
+#define WD_TLS_REASON_NO_RENEG_INFO 34 /* no secure renegotiation */
+#define WD_TLS_REASON_DOWNGRADE 35     /* a TLS 1.3 server's sentinel */
+#define WD_TLS_REASON_RENEGOTIATION 36 /* a HelloRequest */
 #define WD_TLSS_F_HRR 0x01          /* a HelloRetryRequest happened */
 #define WD_TLSS_F_CERT_REQUESTED 0x02
 #define WD_TLSS_F_CLIENT_CERT 0x04  /* the device certificate was sent */

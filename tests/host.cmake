@@ -65,6 +65,16 @@ add_test(NAME tls_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(tls_interop PROPERTIES TIMEOUT 300)
 
+# TLS 1.2 end to end (issue 5): `warden connect` against a TLS 1.2
+# `openssl s_server`, each suite x group x server key, with and without
+# client authentication, 1 MB each way, and the refusals a real server
+# can be set up for.
+add_test(NAME tls12_interop
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tls12_interop_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(tls12_interop PROPERTIES TIMEOUT 300)
+
 # TLS 1.3 end to end against GnuTLS: `warden connect` against
 # `gnutls-serv --echo`, every suite and group with and without client
 # authentication, 1 MB echoed. gnutls-serv cannot keep to loopback, so

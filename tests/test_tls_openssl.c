@@ -1171,7 +1171,7 @@ test_tls12_no_ems(void)
 {
     struct server_opts o = {NULL, NULL, 0, NULL, SERVER_TLS12, NULL, 1};
 
-    expect_refusal(&o, "localhost", NONE, 40, 0);
+    expect_refusal(&o, "localhost", NONE, 40, WD_TLS_REASON_NO_EMS);
     CHECK(L.tls12 == 0);
 }
 
@@ -1191,6 +1191,7 @@ test_tls12_renegotiation(void)
     tls_status(st);
     CHECK(st[WD_TLSS_STATE] == 3);
     CHECK(st[WD_TLSS_ALERT] == 100);
+    CHECK(st[WD_TLSS_REASON] == WD_TLS_REASON_RENEGOTIATION);
     finish();
 }
 
@@ -1222,7 +1223,8 @@ test_tls12_downgrade_sentinel(void)
 {
     struct server_opts o = {NULL, NULL, 0, NULL, SERVER_TLS12_13, NULL, 0};
 
-    expect_refusal(&o, "localhost", TAMPER_DOWNGRADE, 47, 0);
+    expect_refusal(&o, "localhost", TAMPER_DOWNGRADE, 47,
+                   WD_TLS_REASON_DOWNGRADE);
     CHECK(!L.tls12);
     o.versions = SERVER_TLS12;
     CHECK(!handshake(&o, "localhost", TAMPER_DOWNGRADE));
@@ -1236,6 +1238,120 @@ test_tls12_downgrade_sentinel(void)
     CHECK(!L.tls12 && SSL_version(L.ssl) == TLS1_3_VERSION);
     exchange(10);
     finish();
+}
+
+/*
+ * A TLS 1.2 ServerHello made here with version, suite, random tail (8
+ * bytes, or NULL), our session id echoed or a fresh one, and extension
+ * bytes; the companion's verdict in alert and reason.
+ */
+static void
+tls12_hello(unsigned version, unsigned suite, const char *tail, int echo,
+            const uint8_t *exts, size_t exts_len, uint8_t alert,
+            uint8_t reason)
+{
+    static const uint8_t open_req[] = {0, 0, 0, 0, 0x6a, 0, 0, 0, 9,  'l',
+                                       'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
+                                       0, 0, 0};
+    uint8_t sh[256], req[260], st[64];
+    size_t n = 0;
+
+    CHECK(call(WD_CMD_TLS_OPEN, open_req, sizeof(open_req)) == WD_STATUS_OK);
+    L.session = resp[0];
+    sh[n++] = 2;
+    n += 3;
+    sh[n++] = (uint8_t)(version >> 8);
+    sh[n++] = (uint8_t)version;
+    memset(sh + n, 0x42, 32);
+    if (tail != NULL) {
+        memcpy(sh + n + 24, tail, 8);
+    }
+    n += 32;
+    sh[n++] = 32;
+    if (echo) {
+        memcpy(sh + n, resp + 1 + 4 + 2 + 32 + 1, 32);
+    } else {
+        memset(sh + n, 0x17, 32);
+    }
+    n += 32;
+    sh[n++] = (uint8_t)(suite >> 8);
+    sh[n++] = (uint8_t)suite;
+    sh[n++] = 0;
+    sh[n++] = (uint8_t)(exts_len >> 8);
+    sh[n++] = (uint8_t)exts_len;
+    memcpy(sh + n, exts, exts_len);
+    n += exts_len;
+    sh[1] = 0;
+    sh[2] = 0;
+    sh[3] = (uint8_t)(n - 4);
+    req[0] = L.session;
+    req[1] = 0;
+    memcpy(req + 2, sh, n);
+    if (alert == 0) {
+        CHECK(call(WD_CMD_TLS_RECEIVE, req, 2 + n) == WD_STATUS_OK);
+        CHECK(resp_len == 3 && resp[0] == WD_TLS_EV_TLS12);
+    } else {
+        CHECK(call(WD_CMD_TLS_RECEIVE, req, 2 + n) == WD_STATUS_TLS_FAILED);
+        tls_status(st);
+        if (st[WD_TLSS_ALERT] != alert || st[WD_TLSS_REASON] != reason) {
+            fprintf(stderr, "ServerHello 1.2: alert %u reason %u, wanted "
+                    "%u %u\n", st[WD_TLSS_ALERT], st[WD_TLSS_REASON], alert,
+                    reason);
+        }
+        CHECK(st[WD_TLSS_ALERT] == alert && st[WD_TLSS_REASON] == reason);
+    }
+    CHECK(call(WD_CMD_TLS_CLOSE, &L.session, 1) == WD_STATUS_OK);
+}
+
+/*
+ * The companion's own ServerHello checks, where no real server can be
+ * made to break them: each hello differs from an accepted one in one
+ * thing.
+ */
+static void
+test_tls12_server_hello_checks(void)
+{
+    /* renegotiation_info (empty) and extended_master_secret */
+    static const uint8_t good[] = {0xff, 0x01, 0, 1, 0, 0, 23, 0, 0};
+    static const uint8_t no_reneg[] = {0, 23, 0, 0};
+    static const uint8_t no_ems[] = {0xff, 0x01, 0, 1, 0};
+    static const uint8_t reneg_data[] = {0xff, 0x01, 0, 2, 1, 7, 0, 23, 0, 0};
+    static const uint8_t ems_twice[] = {0xff, 0x01, 0, 1, 0, 0, 23, 0, 0,
+                                        0, 23, 0, 0};
+    static const uint8_t compressed_only[] = {0xff, 0x01, 0, 1, 0, 0, 23,
+                                              0,    0,    0, 11, 0, 2,
+                                              1,    1};
+    static const uint8_t ticket[] = {0xff, 0x01, 0, 1, 0, 0, 23,
+                                     0,    0,    0, 35, 0, 0};
+
+    tls12_hello(0x0303, 0xc02b, NULL, 0, good, sizeof(good), 0, 0);
+    tls12_hello(0x0303, 0xc0ad, NULL, 0, good, sizeof(good), 0, 0);
+    /* Older versions; the TLS 1.3 server's sentinel. */
+    tls12_hello(0x0302, 0xc02b, NULL, 0, good, sizeof(good), 70,
+                WD_TLS_REASON_OLD_VERSION);
+    tls12_hello(0x0301, 0xc02b, NULL, 0, good, sizeof(good), 70,
+                WD_TLS_REASON_OLD_VERSION);
+    tls12_hello(0x0303, 0xc02b, "DOWNGRD\001", 0, good, sizeof(good), 47,
+                WD_TLS_REASON_DOWNGRADE);
+    /* Suites outside policy: CBC, RSA key transport, CCM_8, TLS 1.3. */
+    tls12_hello(0x0303, 0xc023, NULL, 0, good, sizeof(good), 47, 0);
+    tls12_hello(0x0303, 0x009c, NULL, 0, good, sizeof(good), 47, 0);
+    tls12_hello(0x0303, 0xc0ae, NULL, 0, good, sizeof(good), 47, 0);
+    tls12_hello(0x0303, 0x1301, NULL, 0, good, sizeof(good), 47, 0);
+    /* Resumption of a session that never was. */
+    tls12_hello(0x0303, 0xc02b, NULL, 1, good, sizeof(good), 47, 0);
+    /* RFC 7627, RFC 5746, RFC 8422 5.2, extensions not offered. */
+    tls12_hello(0x0303, 0xc02b, NULL, 0, no_ems, sizeof(no_ems), 40,
+                WD_TLS_REASON_NO_EMS);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, no_reneg, sizeof(no_reneg), 40,
+                WD_TLS_REASON_NO_RENEG_INFO);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, reneg_data, sizeof(reneg_data), 40,
+                WD_TLS_REASON_NO_RENEG_INFO);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, ems_twice, sizeof(ems_twice), 50,
+                0);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, compressed_only,
+                sizeof(compressed_only), 47, 0);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, ticket, sizeof(ticket), 110, 0);
 }
 
 /*
@@ -1289,6 +1405,7 @@ main(int argc, char **argv)
     test_tls12_no_request_bulk();
     test_tls12_weak_servers();
     test_tls12_no_ems();
+    test_tls12_server_hello_checks();
     test_tls12_renegotiation();
     test_tls12_tampering();
     test_tls12_downgrade_sentinel();
