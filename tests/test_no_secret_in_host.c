@@ -6,7 +6,12 @@
  * hands out, are expected there, and one of them must be found: that
  * proves the scan works.
  *
- *   test_no_secret_in_host PKI_DIR    (made by scripts/dev-pki.sh PKI_DIR)
+ *   test_no_secret_in_host PKI_DIR [tls12]
+ *
+ * (PKI_DIR made by scripts/dev-pki.sh.) With tls12 the server speaks
+ * TLS 1.2 only (issue 5): the secrets are then the ECDHE keys, the
+ * premaster secret (the ECDHE shared secret), the master secret and the
+ * device key; the client write key is the positive control.
  *
  * Three processes, so that no secret can sit in the host's memory for a
  * reason that has nothing to do with libwarden:
@@ -71,6 +76,7 @@
 #define SCAN_CHUNK (1u << 20)
 
 static const char *pki;
+static int tls12; /* the server speaks TLS 1.2 only */
 
 /* ---- secrets, as the companion reports them ---- */
 
@@ -146,6 +152,11 @@ emit_client_key(const uint8_t *secret, size_t len)
 static void
 hook(const char *label, const uint8_t *bytes, size_t len)
 {
+    /* The one key-block part the host must hold to write. */
+    if (strcmp(label, "TLS 1.2 client write key") == 0) {
+        emit(EXPECTED, label, bytes, len);
+        return;
+    }
     emit(FORBIDDEN, label, bytes, len);
     if (strncmp(label, "client application traffic secret", 33) == 0) {
         emit_client_key(bytes, len);
@@ -302,7 +313,10 @@ server_main(int fd)
     snprintf(chain, sizeof(chain), "%s/server-chain.pem", pki);
     snprintf(key, sizeof(key), "%s/server.key", pki);
     snprintf(root, sizeof(root), "%s/root.pem", pki);
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    SSL_CTX_set_min_proto_version(ctx, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
+    if (tls12) {
+        SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    }
     if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_load_verify_locations(ctx, root, NULL) != 1) {
@@ -325,9 +339,12 @@ server_main(int fd)
         fprintf(stderr, "server: no verified client certificate\n");
         _exit(1);
     }
-    /* Echo, a KeyUpdate that asks for one back, echo again. */
+    /*
+     * Echo, a KeyUpdate that asks for one back (TLS 1.3 only), echo
+     * again.
+     */
     if (echo_once(ssl, sizeof(ping1) - 1) != 0 ||
-        SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) != 1 ||
+        (!tls12 && SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) != 1) ||
         SSL_write(ssl, "+", 1) != 1 || echo_once(ssl, sizeof(ping2) - 1) != 0) {
         fprintf(stderr, "server: data exchange failed\n");
         ERR_print_errors_fp(stderr);
@@ -695,6 +712,20 @@ wait_ok(pid_t pid, const char *who)
     return 1;
 }
 
+/* Whether the companion reported a secret by that label. */
+static int
+reported(const char *label)
+{
+    size_t k;
+
+    for (k = 0; k < n_secrets; k++) {
+        if (strcmp(secrets[k].label, label) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 read_exactly(struct warden_tls *tls, char *buf, size_t want)
 {
@@ -726,11 +757,12 @@ main(int argc, char **argv)
     size_t k, forbidden = 0, leaked = 0, expected_found = 0, expected = 0;
     int rc;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_no_secret_in_host PKI_DIR\n");
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "tls12") != 0)) {
+        fprintf(stderr, "usage: test_no_secret_in_host PKI_DIR [tls12]\n");
         return 2;
     }
     pki = argv[1];
+    tls12 = argc == 3;
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
     chunk = malloc(SCAN_CHUNK);
@@ -767,6 +799,7 @@ main(int argc, char **argv)
     CHECK(rc == WARDEN_ERR_OK);
     CHECK(warden_tls_info(&tls, &info) == WARDEN_ERR_OK);
     CHECK(info.client_cert && info.cert_requested);
+    CHECK(info.version == (tls12 ? 0x0303u : 0x0304u));
     printf("connected: %s, %s, client certificate %s\n",
            warden_tls_suite_name(info.suite), warden_tls_group_name(info.group),
            info.client_cert ? "sent" : "not sent");
@@ -806,7 +839,10 @@ main(int argc, char **argv)
            "traffic keys found\n",
            forbidden, leaked, expected_found, expected);
     /* What the companion must have reported, at the least. */
-    CHECK(forbidden >= 14);
+    CHECK(forbidden >= (tls12 ? 5u : 14u));
+    CHECK(reported("device private key") && reported("ECDHE private key") &&
+          reported("ECDHE shared secret"));
+    CHECK(reported(tls12 ? "TLS 1.2 master secret" : "master secret"));
     CHECK(leaked == 0);
     CHECK(expected == 1 && expected_found == 1);
 

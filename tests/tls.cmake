@@ -49,3 +49,9 @@ add_test(NAME no_secret_in_host
   COMMAND test_no_secret_in_host ${CMAKE_CURRENT_BINARY_DIR}/tls-pki)
 set_tests_properties(no_secret_in_host PROPERTIES FIXTURES_REQUIRED tls_pki
   TIMEOUT 120)
+# The same over TLS 1.2 (issue 5): premaster, master secret, ECDHE keys
+# and the device key stay out of the host.
+add_test(NAME no_secret_in_host_tls12
+  COMMAND test_no_secret_in_host ${CMAKE_CURRENT_BINARY_DIR}/tls-pki tls12)
+set_tests_properties(no_secret_in_host_tls12 PROPERTIES
+  FIXTURES_REQUIRED tls_pki TIMEOUT 120)
