@@ -75,7 +75,7 @@ add_test(NAME tls12_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(tls12_interop PROPERTIES TIMEOUT 300)
 
-# TLS 1.3 end to end against GnuTLS: `warden connect` against
+# TLS 1.3 and 1.2 end to end against GnuTLS: `warden connect` against
 # `gnutls-serv --echo`, every suite and group with and without client
 # authentication, 1 MB echoed. gnutls-serv cannot keep to loopback, so
 # the test runs in network and PID namespaces of its own (unshare, root);
