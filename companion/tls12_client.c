@@ -107,32 +107,6 @@ prf(const struct wc_tls_session *s, uint8_t *out, size_t len,
     }
 }
 
-static int
-offers_tls13(const struct wc_tls_session *s)
-{
-    unsigned i;
-
-    for (i = 0; i < s->n_suites; i++) {
-        if (!wc_tls12_suite(s->suites[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int
-offers_tls12(const struct wc_tls_session *s)
-{
-    unsigned i;
-
-    for (i = 0; i < s->n_suites; i++) {
-        if (wc_tls12_suite(s->suites[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* The ServerHello's extensions: only answers to what was offered. */
 static enum wd_status
 hello_extensions(struct wc_tls_session *s, struct wc_tls_reader *exts)
@@ -203,8 +177,7 @@ hello_extensions(struct wc_tls_session *s, struct wc_tls_reader *exts)
      * not know secure renegotiation, which this policy does.
      */
     if (!ems) {
-        return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE,
-                           WD_TLS_REASON_NO_EMS);
+        return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE, WD_TLS_REASON_NO_EMS);
     }
     if (!reneg) {
         return wc_tls_fail(s, WC_ALERT_HANDSHAKE_FAILURE,
@@ -221,17 +194,16 @@ wc_tls12_server_hello(struct wc_tls_session *s, const uint8_t *msg, size_t len,
                       uint8_t *out, size_t *out_len)
 {
     /* TLS 1.2 and nothing older, and only when it was offered. */
-    if (version != WC_TLS12 || !offers_tls12(s)) {
+    if (version != WC_TLS12 || !wc_tls_offers(s, 1)) {
         return wc_tls_fail(s, WC_ALERT_PROTOCOL_VERSION,
-                           version < WC_TLS12 ? WD_TLS_REASON_OLD_VERSION
-                                              : 0);
+                           version < WC_TLS12 ? WD_TLS_REASON_OLD_VERSION : 0);
     }
     /* RFC 8446 4.1.4: after a HelloRetryRequest, TLS 1.3 or nothing. */
     if (s->flags & WD_TLSS_F_HRR) {
         return wc_tls_fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
     }
     /* RFC 8446 4.1.3: the downgrade sentinel of a TLS 1.3 server. */
-    if (offers_tls13(s) &&
+    if (wc_tls_offers(s, 0) &&
         memcmp(random + RANDOM_LEN - sizeof(downgrade_tls12), downgrade_tls12,
                sizeof(downgrade_tls12)) == 0) {
         return wc_tls_fail(s, WC_ALERT_ILLEGAL_PARAMETER,
@@ -250,8 +222,7 @@ wc_tls12_server_hello(struct wc_tls_session *s, const uint8_t *msg, size_t len,
     if (hello_extensions(s, exts) != WD_STATUS_OK) {
         return WD_STATUS_TLS_FAILED;
     }
-    if (wc_tls13_transcript_update(&s->transcript, msg, len) !=
-        WC_TLS13_OK) {
+    if (wc_tls13_transcript_update(&s->transcript, msg, len) != WC_TLS13_OK) {
         return wc_tls_fail(s, WC_ALERT_INTERNAL_ERROR, 0);
     }
     s->version = WC_TLS12;
@@ -401,9 +372,8 @@ certificate_request(struct wc_companion *c, struct wc_tls_session *s,
     wc_tlsr_vector(body, 1, &types);
     wc_tlsr_vector(body, 2, &algs);
     wc_tlsr_vector(body, 2, &authorities);
-    if (wc_tlsr_done(body) != 0 || types.err || algs.err ||
-        authorities.err || types.len == 0 || algs.len == 0 ||
-        algs.len % 2 != 0) {
+    if (wc_tlsr_done(body) != 0 || types.err || algs.err || authorities.err ||
+        types.len == 0 || algs.len == 0 || algs.len % 2 != 0) {
         return wc_tls_fail(s, WC_ALERT_DECODE_ERROR, 0);
     }
     while (types.len > 0) {
@@ -446,8 +416,7 @@ client_certificate(struct wc_companion *c, struct wc_tls_session *s,
     int send_chain = s->can_sign;
     const uint8_t *der;
 
-    if (wc_store_get(&c->store, WC_REC_DEVICE_CERT(0), &der, &len) !=
-        WC_OK) {
+    if (wc_store_get(&c->store, WC_REC_DEVICE_CERT(0), &der, &len) != WC_OK) {
         send_chain = 0;
     }
     wc_tlsw_u8(w, WC_HS_CERTIFICATE);
@@ -485,8 +454,8 @@ certificate_verify(struct wc_companion *c, struct wc_tls_session *s,
 
     if (wc_tls13_transcript_hash_as(&s->transcript, hash_len, hash) ==
             WC_TLS13_OK &&
-        wc_key_sign_digest(c, WD_KEY_DEVICE, hash, hash_len, sig,
-                           &sig_len) == WD_STATUS_OK) {
+        wc_key_sign_digest(c, WD_KEY_DEVICE, hash, hash_len, sig, &sig_len) ==
+            WD_STATUS_OK) {
         wc_tlsw_u8(w, WC_HS_CERTIFICATE_VERIFY);
         body = wc_tlsw_open(w, 3);
         wc_tlsw_u16(w, scheme);
@@ -510,8 +479,8 @@ finished_data(struct wc_tls_session *s, const char *label,
 
     if (wc_tls13_transcript_hash_as(&s->transcript, hash_len, hash) ==
         WC_TLS13_OK) {
-        prf(s, vd, VERIFY_DATA_LEN, s->master, sizeof(s->master), label,
-            hash, hash_len, NULL, 0);
+        prf(s, vd, VERIFY_DATA_LEN, s->master, sizeof(s->master), label, hash,
+            hash_len, NULL, 0);
         rc = 0;
     }
     wc_wipe(hash, sizeof(hash));
@@ -551,8 +520,7 @@ master_secret(struct wc_tls_session *s)
  * of an AEAD suite is client key, server key, client IV, server IV.
  */
 static int
-put_keys(struct wc_tls_session *s, uint8_t *out, size_t cap,
-         size_t *out_len)
+put_keys(struct wc_tls_session *s, uint8_t *out, size_t cap, size_t *out_len)
 {
     uint8_t block[2 * 32 + 2 * WD_TLS12_SALT_LEN];
     size_t kl = key_len(s), n = 2 * kl + 2 * WD_TLS12_SALT_LEN;
@@ -586,10 +554,9 @@ put_keys(struct wc_tls_session *s, uint8_t *out, size_t cap,
  * [Certificate], ClientKeyExchange, [CertificateVerify], Finished.
  */
 static enum wd_status
-hello_done(struct wc_companion *c, struct wc_tls_session *s,
-           const uint8_t *msg, size_t len, struct wc_tls_reader *body,
-           uint8_t *out, size_t cap, size_t *out_len, uint8_t *flight,
-           size_t flight_cap)
+hello_done(struct wc_companion *c, struct wc_tls_session *s, const uint8_t *msg,
+           size_t len, struct wc_tls_reader *body, uint8_t *out, size_t cap,
+           size_t *out_len, uint8_t *flight, size_t flight_cap)
 {
     uint8_t vd[VERIFY_DATA_LEN];
     struct wc_tls_writer w;
@@ -599,8 +566,7 @@ hello_done(struct wc_companion *c, struct wc_tls_session *s,
     if (body->len != 0) {
         return wc_tls_fail(s, WC_ALERT_DECODE_ERROR, 0);
     }
-    if (wc_tls13_transcript_update(&s->transcript, msg, len) !=
-        WC_TLS13_OK) {
+    if (wc_tls13_transcript_update(&s->transcript, msg, len) != WC_TLS13_OK) {
         return wc_tls_fail(s, WC_ALERT_INTERNAL_ERROR, 0);
     }
     wc_tlsw_init(&w, flight, flight_cap);
@@ -726,8 +692,7 @@ wc_tls12_receive(struct wc_companion *c, struct wc_tls_session *s,
     if (status != WD_STATUS_OK) {
         return status;
     }
-    if (wc_tls13_transcript_update(&s->transcript, msg, len) !=
-        WC_TLS13_OK) {
+    if (wc_tls13_transcript_update(&s->transcript, msg, len) != WC_TLS13_OK) {
         return wc_tls_fail(s, WC_ALERT_INTERNAL_ERROR, 0);
     }
     out[0] = WD_TLS_EV_CONTINUE;

@@ -130,9 +130,8 @@ fail(struct wc_tls_session *s, uint8_t alert, uint8_t reason)
     return wc_tls_fail(s, alert, reason);
 }
 
-/* Whether the session offers a TLS 1.3 suite, and a TLS 1.2 one. */
-static int
-offers(const struct wc_tls_session *s, int tls12)
+int
+wc_tls_offers(const struct wc_tls_session *s, int tls12)
 {
     unsigned i;
 
@@ -201,7 +200,7 @@ write_client_hello(struct wc_tls_session *s, uint8_t *out, size_t cap,
 {
     struct wc_tls_writer w;
     size_t body, exts, ext, inner, i;
-    int tls13 = offers(s, 0), tls12 = offers(s, 1);
+    int tls13 = wc_tls_offers(s, 0), tls12 = wc_tls_offers(s, 1);
 
     wc_tlsw_init(&w, out, cap);
     wc_tlsw_u8(&w, HS_CLIENT_HELLO);

@@ -42,6 +42,12 @@ enum wd_status wc_tls_fail(struct wc_tls_session *s, uint8_t alert,
 enum wd_status wc_tls_alpn_answer(struct wc_tls_session *s,
                                   struct wc_tls_reader *data);
 
+/*
+ * 1 if the session offers a suite of TLS 1.2 (tls12 set) or of TLS 1.3
+ * (tls12 0): the host may have narrowed the offer to one version.
+ */
+int wc_tls_offers(const struct wc_tls_session *s, int tls12);
+
 /* 1 if v is one of the n entries of list. */
 int wc_tls_listed(const uint16_t *list, size_t n, unsigned v);
 
@@ -49,8 +55,7 @@ int wc_tls_listed(const uint16_t *list, size_t n, unsigned v);
 int wc_tls_repeated(uint64_t *seen, unsigned type);
 
 /* Our key share for group, from the ClientHello, or NULL. */
-struct wc_ecdhe_key *wc_tls_share_for(struct wc_tls_session *s,
-                                      unsigned group);
+struct wc_ecdhe_key *wc_tls_share_for(struct wc_tls_session *s, unsigned group);
 
 /* The scheme the device key signs with, or 0 if there is no key. */
 unsigned wc_tls_device_scheme(const struct wc_companion *c);
@@ -62,8 +67,7 @@ unsigned wc_tls_device_scheme(const struct wc_companion *c);
  */
 enum wd_status wc_tls_check_chain(struct wc_companion *c,
                                   struct wc_tls_session *s,
-                                  const struct wc_der_cert *chain,
-                                  unsigned n);
+                                  const struct wc_der_cert *chain, unsigned n);
 
 /*
  * Checks an ECDSA signature by the server's leaf key over msg, with an
@@ -74,8 +78,7 @@ enum wd_status wc_tls_check_chain(struct wc_companion *c,
  */
 enum wd_status wc_tls_check_server_signature(struct wc_tls_session *s,
                                              unsigned scheme,
-                                             const uint8_t *msg,
-                                             size_t msg_len,
+                                             const uint8_t *msg, size_t msg_len,
                                              const uint8_t *sig,
                                              size_t sig_len);
 
