@@ -1303,6 +1303,18 @@ on_record(struct tls_engine *e, const struct warden_rec_msg *msg)
     case WARDEN_CT_CHANGE_CIPHER_SPEC:
         return on_change_cipher_spec(e);
     case WARDEN_CT_APPLICATION_DATA:
+        /*
+         * RFC 5246 7.4.9: in TLS 1.2 the server's Finished comes first
+         * under its new keys; the record layer cannot tell, the engine
+         * can. (In TLS 1.3 records are not read before CONNECTED.)
+         */
+        if (e->state != TLS_CONNECTED) {
+            return fail(e, WARDEN_ERR_TLS_PROTOCOL,
+                        WARDEN_ALERT_UNEXPECTED_MESSAGE,
+                        WARDEN_ALERT_UNEXPECTED_MESSAGE,
+                        "server sent application data before its Finished "
+                        "(unexpected_message alert sent)");
+        }
         /* RFC 8446 5.1: nothing between the pieces of a message. */
         if (e->hs_seen > 0) {
             return fail(e, WARDEN_ERR_TLS_PROTOCOL,
