@@ -13,6 +13,11 @@
  *   hs_bench --companion unix:PATH --port PORT --pki DIR
  *            [--key FILE --chain FILE] [-n N] [--warmup W]
  *            [--client warden|openssl|wolfssl|all] [--wolfssl PATH] [--raw]
+ *            [--tls12]
+ *
+ * --tls12 (issue 5): the same against a TLS 1.2 server, with
+ * TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, for warden and libssl (the
+ * wolfSSL client is TLS 1.3 only here).
  *
  * Every connection: TCP connect to 127.0.0.1:PORT (TCP_NODELAY), a TLS
  * 1.3 handshake with server name "localhost" checked against the dev
@@ -70,6 +75,7 @@ struct opts {
     int n;
     int warmup;
     int raw;
+    int tls12;
 };
 
 static struct opts O;
@@ -304,14 +310,21 @@ static void
 w_handshake(void)
 {
     static const unsigned suites[] = {WARDEN_TLS_AES_128_GCM_SHA256};
-    static const unsigned groups[] = {WARDEN_TLS_GROUP_X25519};
+    static const unsigned suites12[] = {
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
+    /*
+     * In TLS 1.2 the groups also name the curves ECDSA certificates may
+     * use (RFC 8422 5.1.1): P-256 goes with x25519 for the server's.
+     */
+    static const unsigned groups[] = {WARDEN_TLS_GROUP_X25519,
+                                      WARDEN_TLS_GROUP_SECP256R1};
     struct warden_tls_options o;
 
     memset(&o, 0, sizeof(o));
-    o.suites = suites;
+    o.suites = O.tls12 ? suites12 : suites;
     o.n_suites = 1;
     o.groups = groups;
-    o.n_groups = 1;
+    o.n_groups = O.tls12 ? 2 : 1;
     W_fd = tcp_connect();
     if (warden_tls_connect_socket(&W_tls, &W_dev, W_fd, "localhost", &o) !=
         WARDEN_ERR_OK) {
@@ -378,9 +391,16 @@ s_setup(void)
 
     snprintf(root, sizeof(root), "%s/root.pem", O.pki);
     S_ctx = SSL_CTX_new(TLS_client_method());
-    if (S_ctx == NULL || !SSL_CTX_set_min_proto_version(S_ctx, TLS1_3_VERSION) ||
+    if (S_ctx != NULL && O.tls12 &&
+        (!SSL_CTX_set_max_proto_version(S_ctx, TLS1_2_VERSION) ||
+         !SSL_CTX_set_cipher_list(S_ctx, "ECDHE-ECDSA-AES128-GCM-SHA256"))) {
+        die("libssl client setup", "TLS 1.2");
+    }
+    if (S_ctx == NULL ||
+        !SSL_CTX_set_min_proto_version(S_ctx, O.tls12 ? TLS1_2_VERSION
+                                                      : TLS1_3_VERSION) ||
         !SSL_CTX_set_ciphersuites(S_ctx, "TLS_AES_128_GCM_SHA256") ||
-        !SSL_CTX_set1_groups_list(S_ctx, "X25519") ||
+        !SSL_CTX_set1_groups_list(S_ctx, O.tls12 ? "X25519:P-256" : "X25519") ||
         SSL_CTX_load_verify_locations(S_ctx, root, NULL) != 1 ||
         SSL_CTX_use_certificate_chain_file(S_ctx, O.chain) != 1 ||
         SSL_CTX_use_PrivateKey_file(S_ctx, O.key, SSL_FILETYPE_PEM) != 1) {
@@ -662,7 +682,7 @@ usage(void)
             "usage: hs_bench --companion unix:PATH --port PORT --pki DIR\n"
             "                --key FILE --chain FILE [-n N] [--warmup W]\n"
             "                [--client warden|openssl|wolfssl|all]\n"
-            "                [--wolfssl PATH] [--raw]\n");
+            "                [--wolfssl PATH] [--raw] [--tls12]\n");
     exit(2);
 }
 
@@ -680,6 +700,10 @@ main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--raw") == 0) {
             O.raw = 1;
+            continue;
+        }
+        if (strcmp(a, "--tls12") == 0) {
+            O.tls12 = 1;
             continue;
         }
         if (v == NULL) {
@@ -735,7 +759,7 @@ main(int argc, char **argv)
         }
         run("openssl", s_setup, s_handshake, s_exchange, &res[nres++]);
     }
-    if (O.wolfssl != NULL && WANT("wolfssl")) {
+    if (O.wolfssl != NULL && WANT("wolfssl") && !O.tls12) {
         if (run_wolfssl(&res[nres])) {
             nres++;
         } else {
@@ -749,10 +773,13 @@ main(int argc, char **argv)
         return 0;
     }
 
-    printf("TLS 1.3 mutual-auth handshakes to openssl s_server on 127.0.0.1:%s"
-           "\n(x25519, TLS_AES_128_GCM_SHA256, ECDSA P-256 both ways; "
+    printf("TLS %s mutual-auth handshakes to openssl s_server on "
+           "127.0.0.1:%s\n(x25519, %s, ECDSA P-256 both ways; "
            "%d measured after %d warm-up)\n\n",
-           O.port, O.n, O.warmup);
+           O.tls12 ? "1.2" : "1.3", O.port,
+           O.tls12 ? "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+                   : "TLS_AES_128_GCM_SHA256",
+           O.n, O.warmup);
     printf("%-9s %12s %12s %12s %14s %11s %11s\n", "client", "hs median",
            "hs p90", "hs min", "conn median", "heap peak", "heap held");
     for (i = 0; i < nres; i++) {

@@ -19,7 +19,10 @@
 #   3. memcheck's heap summary for 1 and 3 warden connections: heap
 #      allocations per connection of the whole host process;
 #   4. companion_sizes: the companion's RAM per session and shared work
-#      areas.
+#      areas;
+#   5. the TLS 1.2 row (issue 5): hs_bench --tls12 against a second,
+#      TLS 1.2-only s_server (ECDHE-ECDSA-AES128-GCM-SHA256): latency,
+#      heap and bus traffic for warden and libssl.
 # Stops everything it started.
 #
 #   BENCH_CG_N   handshakes per callgrind run (default 5, after 1 warm-up)
@@ -52,9 +55,11 @@ wolf=""
 dir=$(mktemp -d "${TMPDIR:-/tmp}/warden-bench.XXXXXX")
 daemon=""
 server=""
+server12=""
 cleanup() {
     set +e
     [ -z "$server" ] || { kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
+    [ -z "$server12" ] || { kill -TERM "$server12" 2>/dev/null; wait "$server12" 2>/dev/null; }
     [ -z "$daemon" ] || { kill -TERM "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; }
     rm -rf "$dir"
 }
@@ -239,3 +244,31 @@ echo "  companion: $(size sessions_max) sessions of $sess B; tls_work" \
 echo "  latency target is against a client on the companion's crypto" \
     "library (BearSSL),"
 echo "  which has no TLS 1.3 client: the ratios to libssl and wolfSSL stand in."
+
+# ---- 5. TLS 1.2 -------------------------------------------------------------
+
+openssl s_server -tls1_2 -accept 127.0.0.1:0 -naccept 1000000 -rev \
+    -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
+    -key "$pki/server.key" -CAfile "$pki/root.pem" -Verify 1 \
+    -verify_return_error -groups X25519:P-256 \
+    -cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
+    >"$dir/server12.out" 2>"$dir/server12.err" </dev/null &
+server12=$!
+port12=""
+tries=0
+while [ -z "$port12" ]; do
+    port12=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
+        "$dir/server12.out")
+    tries=$((tries + 1))
+    if [ -z "$port12" ] && [ $tries -gt 100 ]; then
+        echo "bench: the TLS 1.2 s_server did not start:" >&2
+        cat "$dir/server12.err" >&2
+        exit 1
+    fi
+    [ -n "$port12" ] || sleep 0.1
+done
+echo
+echo "== hs_bench --tls12: $n handshakes per client (issue 5)"
+# shellcheck disable=SC2086
+"$build/bench/hs_bench" --companion "$address" --port "$port12" --pki "$pki" \
+    --key "$dev/sw-device.key" --chain "$dev/sw-chain.pem" -n "$n" --tls12
