@@ -3,6 +3,13 @@
  * the companion (libwarden + wardend) against plain software clients on
  * the same machine, same server, same run. Printed, never asserted.
  *
+ * The latency target is against "the software client using the same
+ * crypto library": the companion's is BearSSL, and BearSSL (0.6) has no
+ * TLS 1.3 client, so the bearssl client does the same mutual-auth
+ * handshake in TLS 1.2, against a second s_server (--port12) pinned to
+ * ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 and x25519. warden12 is warden's
+ * own TLS 1.2 (issue 5) against that server: the like-for-like row.
+ *
  * Built twice from this file, because libwolfssl exports OpenSSL names
  * (ERR_*, ...) and cannot share a process with libssl:
  *
@@ -10,14 +17,10 @@
  *                 --wolfssl PATH runs PATH (below) for the wolfSSL row
  *   hs_wolfssl    the wolfSSL client alone (-DHS_WOLFSSL), --raw output
  *
- *   hs_bench --companion unix:PATH --port PORT --pki DIR
+ *   hs_bench --companion unix:PATH --port PORT [--port12 PORT] --pki DIR
  *            [--key FILE --chain FILE] [-n N] [--warmup W]
- *            [--client warden|openssl|wolfssl|all] [--wolfssl PATH] [--raw]
- *            [--tls12]
- *
- * --tls12 (issue 5): the same against a TLS 1.2 server, with
- * TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, for warden and libssl (the
- * wolfSSL client is TLS 1.3 only here).
+ *            [--client warden|warden12|openssl|bearssl|wolfssl|all]
+ *            [--wolfssl PATH] [--raw]
  *
  * Every connection: TCP connect to 127.0.0.1:PORT (TCP_NODELAY), a TLS
  * 1.3 handshake with server name "localhost" checked against the dev
@@ -55,10 +58,11 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #else
+#include "warden.h"
+#include <bearssl.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include "warden.h"
 #endif
 
 #define HS_MAX_RUNS 10000
@@ -67,6 +71,7 @@
 struct opts {
     const char *companion;
     const char *port;
+    const char *port12; /* the TLS 1.2 server, for the BearSSL client */
     const char *pki;
     const char *key;
     const char *chain;
@@ -75,7 +80,6 @@ struct opts {
     int n;
     int warmup;
     int raw;
-    int tls12;
 };
 
 static struct opts O;
@@ -97,7 +101,7 @@ now_ns(void)
 }
 
 static int
-tcp_connect(void)
+tcp_connect_to(const char *port)
 {
     struct sockaddr_in sa;
     int fd, one = 1;
@@ -108,13 +112,19 @@ tcp_connect(void)
     }
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)atoi(O.port));
+    sa.sin_port = htons((uint16_t)atoi(port));
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         die("connect 127.0.0.1", strerror(errno));
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return fd;
+}
+
+static int
+tcp_connect(void)
+{
+    return tcp_connect_to(O.port);
 }
 
 /* ---- heap accounting (software clients' own allocator hooks) ---------- */
@@ -310,25 +320,54 @@ static void
 w_handshake(void)
 {
     static const unsigned suites[] = {WARDEN_TLS_AES_128_GCM_SHA256};
-    static const unsigned suites12[] = {
+    static const unsigned groups[] = {WARDEN_TLS_GROUP_X25519};
+    struct warden_tls_options o;
+
+    memset(&o, 0, sizeof(o));
+    o.suites = suites;
+    o.n_suites = 1;
+    o.groups = groups;
+    o.n_groups = 1;
+    W_fd = tcp_connect();
+    if (warden_tls_connect_socket(&W_tls, &W_dev, W_fd, "localhost", &o) !=
+        WARDEN_ERR_OK) {
+        die("warden handshake", warden_tls_error(&W_tls));
+    }
+}
+
+/*
+ * TLS 1.2 to the --port12 server, ECDHE_ECDSA_WITH_AES_128_GCM_SHA256.
+ * The groups also name the curves an ECDSA certificate may be on in TLS
+ * 1.2 (RFC 8422 5.1.1): P-256, the server's, goes with x25519, which the
+ * server prefers for the key exchange.
+ */
+static void
+w12_handshake(void)
+{
+    static const unsigned suites[] = {
         WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
-    /*
-     * In TLS 1.2 the groups also name the curves ECDSA certificates may
-     * use (RFC 8422 5.1.1): P-256 goes with x25519 for the server's.
-     */
     static const unsigned groups[] = {WARDEN_TLS_GROUP_X25519,
                                       WARDEN_TLS_GROUP_SECP256R1};
     struct warden_tls_options o;
 
     memset(&o, 0, sizeof(o));
-    o.suites = O.tls12 ? suites12 : suites;
+    o.suites = suites;
     o.n_suites = 1;
     o.groups = groups;
-    o.n_groups = O.tls12 ? 2 : 1;
-    W_fd = tcp_connect();
+    o.n_groups = 2;
+    W_fd = tcp_connect_to(O.port12);
     if (warden_tls_connect_socket(&W_tls, &W_dev, W_fd, "localhost", &o) !=
         WARDEN_ERR_OK) {
-        die("warden handshake", warden_tls_error(&W_tls));
+        die("warden TLS 1.2 handshake", warden_tls_error(&W_tls));
+    }
+}
+
+/* The companion connection, once for both warden rows. */
+static void
+w12_setup(void)
+{
+    if (!W_opened) {
+        w_setup();
     }
 }
 
@@ -391,16 +430,9 @@ s_setup(void)
 
     snprintf(root, sizeof(root), "%s/root.pem", O.pki);
     S_ctx = SSL_CTX_new(TLS_client_method());
-    if (S_ctx != NULL && O.tls12 &&
-        (!SSL_CTX_set_max_proto_version(S_ctx, TLS1_2_VERSION) ||
-         !SSL_CTX_set_cipher_list(S_ctx, "ECDHE-ECDSA-AES128-GCM-SHA256"))) {
-        die("libssl client setup", "TLS 1.2");
-    }
-    if (S_ctx == NULL ||
-        !SSL_CTX_set_min_proto_version(S_ctx, O.tls12 ? TLS1_2_VERSION
-                                                      : TLS1_3_VERSION) ||
+    if (S_ctx == NULL || !SSL_CTX_set_min_proto_version(S_ctx, TLS1_3_VERSION) ||
         !SSL_CTX_set_ciphersuites(S_ctx, "TLS_AES_128_GCM_SHA256") ||
-        !SSL_CTX_set1_groups_list(S_ctx, O.tls12 ? "X25519:P-256" : "X25519") ||
+        !SSL_CTX_set1_groups_list(S_ctx, "X25519") ||
         SSL_CTX_load_verify_locations(S_ctx, root, NULL) != 1 ||
         SSL_CTX_use_certificate_chain_file(S_ctx, O.chain) != 1 ||
         SSL_CTX_use_PrivateKey_file(S_ctx, O.key, SSL_FILETYPE_PEM) != 1) {
@@ -444,6 +476,291 @@ s_exchange(void)
     SSL_shutdown(S_ssl);
     SSL_free(S_ssl);
     close(S_fd);
+}
+
+/* ---- BearSSL: TLS 1.2, the companion's crypto library ------------------ */
+
+/*
+ * BearSSL reads no files: the dev root becomes a trust anchor, the
+ * software device chain a certificate list and its key an EC private
+ * key, decoded once in setup (like the SSL_CTX of the others).
+ */
+#define B_FILE_MAX 16384
+#define B_CERTS_MAX 4
+
+static br_ssl_client_context B_cc;
+static br_x509_minimal_context B_xc;
+static unsigned char B_iobuf[BR_SSL_BUFSIZE_BIDI];
+static br_sslio_context B_io;
+static int B_fd = -1;
+
+static br_x509_trust_anchor B_ta;
+static unsigned char B_ta_dn[1024], B_ta_q[BR_EC_KBUF_PUB_MAX_SIZE];
+static br_x509_certificate B_chain[B_CERTS_MAX];
+static size_t B_chain_len;
+static br_ec_private_key B_key;
+static unsigned char B_key_x[BR_EC_KBUF_PRIV_MAX_SIZE];
+
+/* A growing byte buffer, the destination of BearSSL's decoders. */
+struct bytes {
+    unsigned char *p;
+    size_t len, cap;
+};
+
+static void
+bytes_append(void *ctx, const void *data, size_t len)
+{
+    struct bytes *b = ctx;
+
+    if (len > b->cap - b->len) {
+        die("BearSSL client setup", "decoded object too large");
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+}
+
+static size_t
+read_whole(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (f == NULL) {
+        die("cannot open", path);
+    }
+    n = fread(buf, 1, cap, f);
+    if (n == cap) {
+        die("file too large", path);
+    }
+    fclose(f);
+    return n;
+}
+
+/*
+ * Calls take(name, der, len) for each PEM object of the file at path.
+ * Returns the number of objects.
+ */
+static size_t
+pem_each(const char *path,
+         void (*take)(const char *name, const unsigned char *der, size_t len))
+{
+    static unsigned char text[B_FILE_MAX], der[B_FILE_MAX];
+    br_pem_decoder_context pc;
+    struct bytes obj;
+    char name[128];
+    size_t len = read_whole(path, text, sizeof(text)), off = 0, count = 0;
+
+    obj.p = der;
+    obj.cap = sizeof(der);
+    obj.len = 0;
+    name[0] = '\0';
+    br_pem_decoder_init(&pc);
+    while (off < len) {
+        off += br_pem_decoder_push(&pc, text + off, len - off);
+        switch (br_pem_decoder_event(&pc)) {
+        case BR_PEM_BEGIN_OBJ:
+            snprintf(name, sizeof(name), "%s", br_pem_decoder_name(&pc));
+            obj.len = 0;
+            br_pem_decoder_setdest(&pc, bytes_append, &obj);
+            break;
+        case BR_PEM_END_OBJ:
+            take(name, der, obj.len);
+            count++;
+            break;
+        case BR_PEM_ERROR:
+            die("bad PEM in", path);
+            break;
+        default:
+            break;
+        }
+    }
+    return count;
+}
+
+/* The dev root: its subject name and EC public key. */
+static void
+take_root(const char *name, const unsigned char *der, size_t len)
+{
+    static struct bytes dn = {B_ta_dn, 0, sizeof(B_ta_dn)};
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+
+    if (strcmp(name, "CERTIFICATE") != 0) {
+        return;
+    }
+    dn.len = 0;
+    br_x509_decoder_init(&dc, bytes_append, &dn);
+    br_x509_decoder_push(&dc, der, len);
+    pk = br_x509_decoder_get_pkey(&dc);
+    if (pk == NULL || br_x509_decoder_last_error(&dc) != 0 ||
+        pk->key_type != BR_KEYTYPE_EC || pk->key.ec.qlen > sizeof(B_ta_q)) {
+        die("BearSSL client setup", "root.pem is not an EC certificate");
+    }
+    memcpy(B_ta_q, pk->key.ec.q, pk->key.ec.qlen);
+    B_ta.dn.data = B_ta_dn;
+    B_ta.dn.len = dn.len;
+    B_ta.flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+    B_ta.pkey.key_type = BR_KEYTYPE_EC;
+    B_ta.pkey.key.ec.curve = pk->key.ec.curve;
+    B_ta.pkey.key.ec.q = B_ta_q;
+    B_ta.pkey.key.ec.qlen = pk->key.ec.qlen;
+}
+
+/* The software device chain, leaf first. */
+static void
+take_chain(const char *name, const unsigned char *der, size_t len)
+{
+    unsigned char *copy;
+
+    if (strcmp(name, "CERTIFICATE") != 0) {
+        return;
+    }
+    if (B_chain_len == B_CERTS_MAX || (copy = malloc(len)) == NULL) {
+        die("BearSSL client setup", "chain too long");
+    }
+    memcpy(copy, der, len);
+    B_chain[B_chain_len].data = copy;
+    B_chain[B_chain_len].data_len = len;
+    B_chain_len++;
+}
+
+/* The software device key: "PRIVATE KEY" (PKCS#8) or "EC PRIVATE KEY". */
+static void
+take_key(const char *name, const unsigned char *der, size_t len)
+{
+    br_skey_decoder_context kc;
+    const br_ec_private_key *k;
+
+    (void)name;
+    br_skey_decoder_init(&kc);
+    br_skey_decoder_push(&kc, der, len);
+    k = br_skey_decoder_get_ec(&kc);
+    if (br_skey_decoder_last_error(&kc) != 0 || k == NULL ||
+        k->xlen > sizeof(B_key_x)) {
+        die("BearSSL client setup", "the device key is not an EC key");
+    }
+    memcpy(B_key_x, k->x, k->xlen);
+    B_key.curve = k->curve;
+    B_key.x = B_key_x;
+    B_key.xlen = k->xlen;
+}
+
+static int
+b_sock_read(void *ctx, unsigned char *buf, size_t len)
+{
+    ssize_t r;
+
+    do {
+        r = read(*(int *)ctx, buf, len);
+    } while (r < 0 && errno == EINTR);
+    return r <= 0 ? -1 : (int)r;
+}
+
+static int
+b_sock_write(void *ctx, const unsigned char *buf, size_t len)
+{
+    ssize_t w;
+
+    do {
+        w = write(*(int *)ctx, buf, len);
+    } while (w < 0 && errno == EINTR);
+    return w <= 0 ? -1 : (int)w;
+}
+
+static void
+b_setup(void)
+{
+    static const uint16_t suites[] = {
+        BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
+    char root[4096];
+
+    if (O.port12 == NULL) {
+        die("BearSSL client", "needs --port12 (a TLS 1.2 server)");
+    }
+    snprintf(root, sizeof(root), "%s/root.pem", O.pki);
+    if (pem_each(root, take_root) != 1 || pem_each(O.key, take_key) != 1 ||
+        pem_each(O.chain, take_chain) < 2) {
+        die("BearSSL client setup", "root, key or chain missing");
+    }
+    /*
+     * The full client profile, then narrowed to what the others use:
+     * TLS 1.2 (its newest), one suite. It offers all its curves; the
+     * server picks x25519 (b_handshake() checks), and must see P-256
+     * offered, which a TLS 1.2 server requires of the curve of a client
+     * certificate it accepts.
+     */
+    br_ssl_client_init_full(&B_cc, &B_xc, &B_ta, 1);
+    br_ssl_engine_set_versions(&B_cc.eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_suites(&B_cc.eng, suites, 1);
+    br_ssl_client_set_single_ec(
+        &B_cc, B_chain, B_chain_len, &B_key, BR_KEYTYPE_SIGN, BR_KEYTYPE_EC,
+        br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+    br_ssl_engine_set_buffer(&B_cc.eng, B_iobuf, sizeof(B_iobuf), 1);
+}
+
+static void
+b_fail(const char *what)
+{
+    char msg[64];
+
+    snprintf(msg, sizeof(msg), "BearSSL error %d",
+             br_ssl_engine_last_error(&B_cc.eng));
+    die(what, msg);
+}
+
+static void
+b_handshake(void)
+{
+    B_fd = tcp_connect_to(O.port12);
+    if (!br_ssl_client_reset(&B_cc, "localhost", 0)) {
+        b_fail("BearSSL reset");
+    }
+    br_sslio_init(&B_io, &B_cc.eng, b_sock_read, &B_fd, b_sock_write, &B_fd);
+    /* Returns once application data can go: the handshake is over. */
+    if (br_sslio_flush(&B_io) != 0) {
+        b_fail("BearSSL handshake");
+    }
+    /* The server's choice, checked: the same handshake as the others. */
+    if (br_ssl_engine_get_version(&B_cc.eng) != BR_TLS12 ||
+        br_ssl_engine_get_ecdhe_curve(&B_cc.eng) != BR_EC_curve25519 ||
+        B_cc.eng.session.cipher_suite !=
+            BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) {
+        die("BearSSL handshake", "not TLS 1.2, x25519, ECDHE-ECDSA-AES128-GCM");
+    }
+}
+
+static void
+b_exchange(void)
+{
+    char buf[256];
+    size_t have = 0;
+    unsigned char *rec;
+    size_t n;
+    int r;
+
+    if (br_sslio_write_all(&B_io, HS_LINE, strlen(HS_LINE)) != 0 ||
+        br_sslio_flush(&B_io) != 0) {
+        b_fail("BearSSL write");
+    }
+    while (have == 0 || buf[have - 1] != '\n') {
+        r = br_sslio_read(&B_io, buf + have, sizeof(buf) - have);
+        if (r <= 0) {
+            b_fail("BearSSL read");
+        }
+        have += (size_t)r;
+    }
+    check_reply(buf, have);
+    /* close_notify out, without waiting for the server's: as the others. */
+    br_ssl_engine_close(&B_cc.eng);
+    while (br_ssl_engine_current_state(&B_cc.eng) & BR_SSL_SENDREC) {
+        rec = br_ssl_engine_sendrec_buf(&B_cc.eng, &n);
+        r = b_sock_write(&B_fd, rec, n);
+        if (r < 0) {
+            break;
+        }
+        br_ssl_engine_sendrec_ack(&B_cc.eng, (size_t)r);
+    }
+    close(B_fd);
 }
 
 #else /* HS_WOLFSSL */
@@ -525,6 +842,7 @@ f_exchange(void)
 
 struct result {
     const char *name;
+    const char *proto; /* "TLS1.3" or "TLS1.2" */
     int n;
     double hs_median, hs_p90, hs_min, conn_median; /* microseconds */
     size_t heap_peak, heap_held;
@@ -571,6 +889,7 @@ run(const char *name, void (*setup)(void), void (*handshake)(void),
 
     memset(res, 0, sizeof(*res));
     res->name = name;
+    res->proto = "TLS1.3";
     res->n = O.n;
     setup();
     for (i = 0; i < O.warmup; i++) {
@@ -661,6 +980,7 @@ run_wolfssl(struct result *r)
     }
     memset(r, 0, sizeof(*r));
     r->name = name;
+    r->proto = "TLS1.3";
     while (fgets(line, sizeof(line), p) != NULL) {
         if (sscanf(line,
                    "raw wolfssl n=%d hs_median_us=%lf hs_p90_us=%lf "
@@ -679,10 +999,12 @@ static void
 usage(void)
 {
     fprintf(stderr,
-            "usage: hs_bench --companion unix:PATH --port PORT --pki DIR\n"
+            "usage: hs_bench --companion unix:PATH --port PORT "
+            "[--port12 PORT] --pki DIR\n"
             "                --key FILE --chain FILE [-n N] [--warmup W]\n"
-            "                [--client warden|openssl|wolfssl|all]\n"
-            "                [--wolfssl PATH] [--raw] [--tls12]\n");
+            "                [--client "
+            "warden|warden12|openssl|bearssl|wolfssl|all]\n"
+            "                [--wolfssl PATH] [--raw]\n");
     exit(2);
 }
 
@@ -690,7 +1012,7 @@ int
 main(int argc, char **argv)
 {
     int i, nres = 0;
-    struct result res[3];
+    struct result res[4];
 
     O.n = 50;
     O.warmup = 2;
@@ -702,10 +1024,6 @@ main(int argc, char **argv)
             O.raw = 1;
             continue;
         }
-        if (strcmp(a, "--tls12") == 0) {
-            O.tls12 = 1;
-            continue;
-        }
         if (v == NULL) {
             usage();
         }
@@ -713,6 +1031,8 @@ main(int argc, char **argv)
             O.companion = v;
         } else if (strcmp(a, "--port") == 0) {
             O.port = v;
+        } else if (strcmp(a, "--port12") == 0) {
+            O.port12 = v;
         } else if (strcmp(a, "--pki") == 0) {
             O.pki = v;
         } else if (strcmp(a, "--key") == 0) {
@@ -747,6 +1067,8 @@ main(int argc, char **argv)
     print_raw(&res[0]);
     return 0;
 #else
+    const struct result *same_lib = NULL, *warden12 = NULL;
+
     CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
     if (WANT("warden")) {
         run("warden", w_setup, w_handshake, w_exchange, &res[nres]);
@@ -759,7 +1081,24 @@ main(int argc, char **argv)
         }
         run("openssl", s_setup, s_handshake, s_exchange, &res[nres++]);
     }
-    if (O.wolfssl != NULL && WANT("wolfssl") && !O.tls12) {
+    /* Against the bearssl row: the like-for-like ratio the target means. */
+    if (O.port12 != NULL && WANT("warden12")) {
+        run("warden12", w12_setup, w12_handshake, w_exchange, &res[nres]);
+        res[nres].proto = "TLS1.2";
+        res[nres].has_bus = 1;
+        warden12 = &res[nres];
+        nres++;
+    }
+    if (O.port12 != NULL && WANT("bearssl")) {
+        if (O.key == NULL || O.chain == NULL) {
+            usage();
+        }
+        run("bearssl", b_setup, b_handshake, b_exchange, &res[nres]);
+        res[nres].proto = "TLS1.2";
+        same_lib = &res[nres];
+        nres++;
+    }
+    if (O.wolfssl != NULL && WANT("wolfssl")) {
         if (run_wolfssl(&res[nres])) {
             nres++;
         } else {
@@ -773,19 +1112,31 @@ main(int argc, char **argv)
         return 0;
     }
 
-    printf("TLS %s mutual-auth handshakes to openssl s_server on "
-           "127.0.0.1:%s\n(x25519, %s, ECDSA P-256 both ways; "
-           "%d measured after %d warm-up)\n\n",
-           O.tls12 ? "1.2" : "1.3", O.port,
-           O.tls12 ? "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
-                   : "TLS_AES_128_GCM_SHA256",
-           O.n, O.warmup);
-    printf("%-9s %12s %12s %12s %14s %11s %11s\n", "client", "hs median",
-           "hs p90", "hs min", "conn median", "heap peak", "heap held");
+    printf("Mutual-auth handshakes to openssl s_server on 127.0.0.1, "
+           "x25519, ECDSA P-256\nboth ways; %d measured after %d warm-up.\n"
+           "TLS1.3: port %s, TLS_AES_128_GCM_SHA256.\n",
+           O.n, O.warmup, O.port);
+    if (O.port12 != NULL) {
+        printf("TLS1.2: port %s, ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 "
+               "(BearSSL has no TLS 1.3 client).\n",
+               O.port12);
+    }
+    printf("\n%-9s %-6s %12s %12s %12s %14s %11s %11s\n", "client", "proto",
+           "hs median", "hs p90", "hs min", "conn median", "heap peak",
+           "heap held");
     for (i = 0; i < nres; i++) {
-        printf("%-9s %9.0f us %9.0f us %9.0f us %11.0f us %9zu B %9zu B\n",
-               res[i].name, res[i].hs_median, res[i].hs_p90, res[i].hs_min,
-               res[i].conn_median, res[i].heap_peak, res[i].heap_held);
+        printf("%-9s %-6s %9.0f us %9.0f us %9.0f us %11.0f us %9zu B "
+               "%9zu B\n",
+               res[i].name, res[i].proto, res[i].hs_median, res[i].hs_p90,
+               res[i].hs_min, res[i].conn_median, res[i].heap_peak,
+               res[i].heap_held);
+    }
+    if (same_lib != NULL) {
+        printf("\n(bearssl allocates nothing: its connection is the "
+               "caller's br_ssl_client_context\n%zu B + "
+               "br_x509_minimal_context %zu B + I/O buffer %zu B = %zu B.)\n",
+               sizeof(B_cc), sizeof(B_xc), sizeof(B_iobuf),
+               sizeof(B_cc) + sizeof(B_xc) + sizeof(B_iobuf));
     }
     printf("\n(heap: the software libraries' own allocations per connection, "
            "counted\nthrough their allocator hooks; libwarden never "
@@ -795,6 +1146,7 @@ main(int argc, char **argv)
            sizeof(struct warden_tls), sizeof(struct warden_dev));
     for (i = 0; i < nres; i++) {
         if (res[i].has_bus) {
+            printf("%s, %s\n", res[i].name, res[i].proto);
             printf("bus per handshake:  %.0f requests, %.0f bytes "
                    "(%.0f to the companion, %.0f back)\n",
                    res[i].bus_hs_req, res[i].bus_hs_tx + res[i].bus_hs_rx,
@@ -805,11 +1157,24 @@ main(int argc, char **argv)
         }
     }
     if (nres > 1 && res[0].has_bus) {
-        printf("latency ratios (warden / software, median handshake):\n");
+        printf("latency ratios (warden TLS1.3 / software, median "
+               "handshake):\n");
         for (i = 1; i < nres; i++) {
-            printf("  warden / %-8s %.2fx\n", res[i].name,
-                   res[0].hs_median / res[i].hs_median);
+            if (&res[i] == warden12) {
+                continue;
+            }
+            printf("  warden / %-8s %.2fx  %s\n", res[i].name,
+                   res[0].hs_median / res[i].hs_median,
+                   &res[i] == same_lib
+                       ? "same crypto library (BearSSL), TLS 1.2 since "
+                         "BearSSL has no 1.3"
+                       : "other library, TLS 1.3");
         }
+    }
+    if (warden12 != NULL && same_lib != NULL) {
+        printf("like for like (both TLS 1.2, both on BearSSL's crypto):\n"
+               "  warden12 / bearssl %.2fx\n",
+               warden12->hs_median / same_lib->hs_median);
     }
     for (i = 0; i < nres; i++) {
         print_raw(&res[i]);
@@ -819,6 +1184,9 @@ main(int argc, char **argv)
     }
     if (S_ctx != NULL) {
         SSL_CTX_free(S_ctx);
+    }
+    for (i = 0; i < (int)B_chain_len; i++) {
+        free((void *)B_chain[i].data);
     }
     return 0;
 #endif

@@ -10,19 +10,18 @@
 # certificate from the same dev intermediate for the software clients,
 # starts `openssl s_server` on 127.0.0.1 (a free port, TLS 1.3, x25519,
 # TLS_AES_128_GCM_SHA256, client certificate required, -rev, -naccept
-# large), then:
-#   1. hs_bench: N handshakes per client (warden, libssl, wolfSSL):
-#      latency, software heap, bus traffic;
+# large), and a second one for TLS 1.2 (same certificates and client
+# certificate rule, x25519, ECDHE-ECDSA-AES128-GCM-SHA256) for the
+# BearSSL client and warden's TLS 1.2 (warden12), then:
+#   1. hs_bench: N handshakes per client (warden, warden12, libssl,
+#      BearSSL, wolfSSL): latency, software heap, bus traffic;
 #   2. callgrind on each client, --toggle-collect=hs_measured: host
 #      instructions per handshake (wardend, the companion, is another
 #      process and not counted);
 #   3. memcheck's heap summary for 1 and 3 warden connections: heap
 #      allocations per connection of the whole host process;
 #   4. companion_sizes: the companion's RAM per session and shared work
-#      areas;
-#   5. the TLS 1.2 row (issue 5): hs_bench --tls12 against a second,
-#      TLS 1.2-only s_server (ECDHE-ECDSA-AES128-GCM-SHA256): latency,
-#      heap and bus traffic for warden and libssl.
+#      areas.
 # Stops everything it started.
 #
 #   BENCH_CG_N   handshakes per callgrind run (default 5, after 1 warm-up)
@@ -99,8 +98,32 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 "$pki/sign.sh" "$dev/sw-device.csr" "$dev/sw-device.pem" device
 cat "$dev/sw-device.pem" "$pki/intermediate.pem" >"$dev/sw-chain.pem"
 
-# ---- the server -------------------------------------------------------------
+# ---- the servers -----------------------------------------------------------
 
+# server_port NAME: the port s_server NAME chose, once it listens.
+server_port() {
+    tries=0
+    p=""
+    while [ -z "$p" ]; do
+        p=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
+            "$dir/$1.out")
+        tries=$((tries + 1))
+        if [ -z "$p" ] && [ $tries -gt 100 ]; then
+            echo "bench: s_server ($1) did not start:" >&2
+            cat "$dir/$1.err" >&2
+            exit 1
+        fi
+        [ -n "$p" ] || sleep 0.1
+    done
+    echo "$p"
+}
+
+# The same server twice: TLS 1.3 for warden, libssl and wolfSSL; TLS 1.2
+# for BearSSL, which has no TLS 1.3 client. Same chain, same client
+# certificate rule, one AES-128-GCM suite each, x25519 key exchange. In
+# TLS 1.2 OpenSSL accepts an EC client certificate only on a curve in its
+# group list, so P-256 is listed too, after x25519 with -serverpref: the
+# key exchange stays x25519 (the BearSSL client checks it).
 openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1000000 -rev \
     -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
     -key "$pki/server.key" -CAfile "$pki/root.pem" -Verify 1 \
@@ -108,27 +131,24 @@ openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1000000 -rev \
     -ciphersuites TLS_AES_128_GCM_SHA256 \
     >"$dir/server.out" 2>"$dir/server.err" </dev/null &
 server=$!
-port=""
-tries=0
-while [ -z "$port" ]; do
-    port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-        "$dir/server.out")
-    tries=$((tries + 1))
-    if [ -z "$port" ] && [ $tries -gt 100 ]; then
-        echo "bench: s_server did not start:" >&2
-        cat "$dir/server.err" >&2
-        exit 1
-    fi
-    [ -n "$port" ] || sleep 0.1
-done
+openssl s_server -tls1_2 -accept 127.0.0.1:0 -naccept 1000000 -rev \
+    -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
+    -key "$pki/server.key" -CAfile "$pki/root.pem" -Verify 1 \
+    -verify_return_error -groups X25519:P-256 -serverpref \
+    -cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
+    >"$dir/server12.out" 2>"$dir/server12.err" </dev/null &
+server12=$!
+port=$(server_port server)
+port12=$(server_port server12)
 
-common="--companion $address --port $port --pki $pki \
+common="--companion $address --port $port --port12 $port12 --pki $pki \
 --key $dev/sw-device.key --chain $dev/sw-chain.pem"
 
 # ---- 1. latency, heap, bus ------------------------------------------------------
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m)," \
     "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== hs_bench: $n handshakes per client"
 # shellcheck disable=SC2086
 "$build/bench/hs_bench" $common -n "$n" ${wolf:+--wolfssl "$wolf"} \
@@ -157,9 +177,12 @@ ir() { # ir CLIENT BINARY: Ir per handshake
 }
 ir_w=$(ir warden "$build/bench/hs_bench")
 ir_s=$(ir openssl "$build/bench/hs_bench")
+ir_b=$(ir bearssl "$build/bench/hs_bench")
+ir_w12=$(ir warden12 "$build/bench/hs_bench")
 ir_f=0
 [ -z "$wolf" ] || ir_f=$(ir wolfssl "$wolf")
 printf '  %-8s %12s Ir\n' warden "$ir_w" openssl "$ir_s"
+printf '  %-8s %12s Ir   (TLS 1.2)\n' warden12 "$ir_w12" bearssl "$ir_b"
 [ -z "$wolf" ] || printf '  %-8s %12s Ir\n' wolfssl "$ir_f"
 echo "  (user-space instructions of the client process only, under valgrind's"
 echo "  CPU: libraries that pick code by CPU feature may take slower paths"
@@ -169,11 +192,12 @@ echo "  shows it does. The companion runs in wardend and is not counted.)"
 # ---- 3. heap of the whole warden host process ---------------------------------
 
 echo
-echo "== memcheck: heap of the warden host process, 1 and 3 connections"
-heap() { # heap N: "allocs bytes" of the whole process
+echo "== memcheck: heap of the warden and BearSSL client processes, 1 and 3" \
+    "connections"
+heap() { # heap N [CLIENT]: "allocs bytes" of the whole process
     # shellcheck disable=SC2086
     valgrind --tool=memcheck "$build/bench/hs_bench" $common \
-        --client warden -n "$1" --warmup 0 --raw 2>&1 >/dev/null |
+        --client "${2:-warden}" -n "$1" --warmup 0 --raw 2>&1 >/dev/null |
         sed -n 's/.*total heap usage: \([0-9,]*\) allocs, [0-9,]* frees, \([0-9,]*\) bytes.*/\1 \2/p' |
         tr -d ,
 }
@@ -183,6 +207,14 @@ echo "  1 connection:  ${h1% *} allocations, ${h1#* } bytes (stdio and libc)"
 echo "  3 connections: ${h3% *} allocations, ${h3#* } bytes"
 heap_per=$(((${h3#* } - ${h1#* }) / 2))
 echo "  per connection: $(((${h3% *} - ${h1% *}) / 2)) allocations, $heap_per bytes"
+b1=$(heap 1 bearssl)
+b3=$(heap 3 bearssl)
+echo "  bearssl, 1 connection:  ${b1% *} allocations, ${b1#* } bytes" \
+    "(libc, and the bench's copy of the client chain)"
+echo "  bearssl, 3 connections: ${b3% *} allocations, ${b3#* } bytes"
+echo "  bearssl per connection: $(((${b3% *} - ${b1% *}) / 2)) allocations," \
+    "$(((${b3#* } - ${b1#* }) / 2)) bytes: its memory is its context" \
+    "(hs_bench prints its size)"
 
 # ---- 4. the companion's RAM -----------------------------------------------------
 
@@ -202,6 +234,8 @@ if [ -n "$wolf" ] && [ "$ir_f" -gt 0 ] && [ "$ir_f" -lt "$ir_s" ]; then
 fi
 lat_w=$(raw warden hs_median_us)
 lat_s=$(raw openssl hs_median_us)
+lat_b=$(raw bearssl hs_median_us)
+lat_w12=$(raw warden12 hs_median_us)
 lat_f=$(raw wolfssl hs_median_us)
 tls_size=$(sed -n 's/.*struct warden_tls of \([0-9]*\) bytes.*/\1/p' "$dir/hs.out")
 [ -n "$tls_size" ] || tls_size=0
@@ -216,13 +250,29 @@ ratio=$(awk -v a="$ir_w" -v b="$best_ir" 'BEGIN { printf "%.3f", a / b }')
 printf '%-46s %14s %16s  %s\n' \
     "host Ir/handshake, warden / best ($best_name)" "$ratio" "<= 0.200" \
     "$(mark "$ratio" 0.2)"
+bir=$(awk -v a="$ir_w" -v b="$ir_b" 'BEGIN { printf "%.3f", a / b }')
+printf '%-46s %14s %16s\n' \
+    "host Ir/handshake, warden 1.3 / bearssl 1.2" "$bir" "(other version)"
+bir12=$(awk -v a="$ir_w12" -v b="$ir_b" 'BEGIN { printf "%.3f", a / b }')
+printf '%-46s %14s %16s  %s\n' \
+    "host Ir/handshake, warden12 / bearssl (TLS 1.2)" "$bir12" "<= 0.200" \
+    "$(mark "$bir12" 0.2)"
+# The target is against the client on the same crypto library: BearSSL,
+# in TLS 1.2 since it has no 1.3, so warden's TLS 1.2 (warden12) against
+# it is the like-for-like figure; warden's TLS 1.3 stands beside it.
+bratio=$(awk -v a="$lat_w" -v b="$lat_b" 'BEGIN { printf "%.2f", a / b }')
+printf '%-46s %14s %16s\n' "median latency, warden 1.3 / bearssl 1.2" \
+    "${bratio}x" "(other version)"
+bratio12=$(awk -v a="$lat_w12" -v b="$lat_b" 'BEGIN { printf "%.2f", a / b }')
+printf '%-46s %14s %16s  %s\n' "median latency, warden12 / bearssl (TLS 1.2)" \
+    "${bratio12}x" "<= 1.5x" "$(mark "$bratio12" 1.5)"
 lratio=$(awk -v a="$lat_w" -v b="$lat_s" 'BEGIN { printf "%.2f", a / b }')
-printf '%-46s %14s %16s  %s\n' "median latency, warden / openssl" \
-    "${lratio}x" "(1.5x: same lib)" "$(mark "$lratio" 1.5)"
+printf '%-46s %14s %16s\n' "median latency, warden / openssl" \
+    "${lratio}x" "(other library)"
 if [ -n "$lat_f" ]; then
     fratio=$(awk -v a="$lat_w" -v b="$lat_f" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-46s %14s %16s  %s\n' "median latency, warden / wolfssl" \
-        "${fratio}x" "(1.5x: same lib)" "$(mark "$fratio" 1.5)"
+    printf '%-46s %14s %16s\n' "median latency, warden / wolfssl" \
+        "${fratio}x" "(other library)"
 fi
 printf '%-46s %14s %16s  %s\n' "host memory per connection (16 KB records)" \
     "$host_mem B" "<= 40960 B" "$(mark "$host_mem" 40960)"
@@ -241,34 +291,7 @@ echo "  host memory = sizeof(struct warden_tls) $tls_size B + heap per" \
 echo "  companion: $(size sessions_max) sessions of $sess B; tls_work" \
     "$(size tls_work) B + verify_work $(size verify_work) B shared;" \
     "struct wc_companion $(size companion) B in all"
-echo "  latency target is against a client on the companion's crypto" \
-    "library (BearSSL),"
-echo "  which has no TLS 1.3 client: the ratios to libssl and wolfSSL stand in."
-
-# ---- 5. TLS 1.2 -------------------------------------------------------------
-
-openssl s_server -tls1_2 -accept 127.0.0.1:0 -naccept 1000000 -rev \
-    -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
-    -key "$pki/server.key" -CAfile "$pki/root.pem" -Verify 1 \
-    -verify_return_error -groups X25519:P-256 \
-    -cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
-    >"$dir/server12.out" 2>"$dir/server12.err" </dev/null &
-server12=$!
-port12=""
-tries=0
-while [ -z "$port12" ]; do
-    port12=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-        "$dir/server12.out")
-    tries=$((tries + 1))
-    if [ -z "$port12" ] && [ $tries -gt 100 ]; then
-        echo "bench: the TLS 1.2 s_server did not start:" >&2
-        cat "$dir/server12.err" >&2
-        exit 1
-    fi
-    [ -n "$port12" ] || sleep 0.1
-done
-echo
-echo "== hs_bench --tls12: $n handshakes per client (issue 5)"
-# shellcheck disable=SC2086
-"$build/bench/hs_bench" --companion "$address" --port "$port12" --pki "$pki" \
-    --key "$dev/sw-device.key" --chain "$dev/sw-chain.pem" -n "$n" --tls12
+echo "  latency target: same crypto library (BearSSL), TLS 1.2 since" \
+    "BearSSL has no 1.3;"
+echo "  warden12 is warden's TLS 1.2 against the same server as bearssl."
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -42,7 +42,8 @@ wc_tls_release(struct wc_companion *c, const struct wc_channel *ch)
     unsigned i;
 
     for (i = 0; i < WD_TLS_SESSIONS; i++) {
-        if (c->tls[i].state != WC_TLS_FREE && c->tls[i].owner == ch) {
+        if (c->tls[i].state != WC_TLS_FREE &&
+            (ch == NULL || c->tls[i].owner == ch)) {
             if (c->tls_work_user == (int)i) {
                 release_work(c);
             }

@@ -51,7 +51,12 @@ WC_HANDLER(wc_cmd_tls_key_update);
 WC_HANDLER(wc_cmd_tls_status);
 WC_HANDLER(wc_cmd_tls_close);
 
-/* Ends the TLS sessions that channel ch opened. */
+/* cmd_boot.c */
+WC_HANDLER(wc_cmd_boot);
+WC_HANDLER(wc_cmd_attest);
+WC_HANDLER(wc_cmd_reset);
+
+/* Ends the TLS sessions that channel ch opened (NULL: every session). */
 void wc_tls_release(struct wc_companion *c, const struct wc_channel *ch);
 
 /* The lifecycle state in storage; 0 if it cannot be read. */

@@ -42,6 +42,9 @@ static const struct command_entry commands[] = {
     [WD_CMD_TLS_KEY_UPDATE] = {wc_cmd_tls_key_update, LC_LIVE, 0},
     [WD_CMD_TLS_STATUS] = {wc_cmd_tls_status, LC_ANY, 1},
     [WD_CMD_TLS_CLOSE] = {wc_cmd_tls_close, LC_ANY, 1},
+    [WD_CMD_BOOT] = {wc_cmd_boot, LC_LIVE, 0},
+    [WD_CMD_ATTEST] = {wc_cmd_attest, LC_LIVE, 0},
+    [WD_CMD_RESET] = {wc_cmd_reset, LC_ANY, 1},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
@@ -69,6 +72,7 @@ wc_companion_init(struct wc_companion *c, const struct wc_platform *plat)
     memset(c, 0, sizeof(*c));
     c->plat = plat;
     c->tls_work_user = -1;
+    c->boot_epoch = 1; /* fresh channels hold 0: no boot report */
 
     err = wc_rng_init(&c->rng, plat);
     if (err == WC_OK) {
@@ -92,7 +96,7 @@ wc_companion_init(struct wc_companion *c, const struct wc_platform *plat)
 void
 wc_channel_init(struct wc_channel *ch)
 {
-    ch->next_seq = 0;
+    memset(ch, 0, sizeof(*ch));
 }
 
 static void
@@ -157,7 +161,7 @@ send_chunk(struct wc_companion *c, const struct wd_header *req, uint8_t *out)
 
 /* Runs a whole request gathered in c->req. */
 static size_t
-execute(struct wc_companion *c, const struct wc_channel *ch,
+execute(struct wc_companion *c, struct wc_channel *ch,
         const struct wd_header *req, uint8_t *out)
 {
     const struct command_entry *cmd = &commands[req->command];
@@ -263,9 +267,31 @@ wc_companion_handle(struct wc_companion *c, struct wc_channel *ch,
     return execute(c, ch, &req, out);
 }
 
+int
+wc_companion_idle(struct wc_companion *c)
+{
+    unsigned lifecycle;
+
+    if (!c->started || !wc_ecdhe_pool_wants(&c->ecdhe_pool)) {
+        return 0;
+    }
+    /* Key shares only serve TLS_OPEN, which a retired device refuses. */
+    lifecycle = wc_lifecycle(c);
+    if (lifecycle != WD_LIFECYCLE_MANUFACTURING &&
+        lifecycle != WD_LIFECYCLE_OPERATIONAL) {
+        return 0;
+    }
+    /* A DRBG failure here is met again, and reported, by TLS_OPEN. */
+    if (wc_ecdhe_pool_fill_one(&c->ecdhe_pool, &c->rng) != WC_OK) {
+        return 0;
+    }
+    return wc_ecdhe_pool_wants(&c->ecdhe_pool);
+}
+
 void
 wc_companion_wipe(struct wc_companion *c)
 {
+    wc_ecdhe_pool_wipe(&c->ecdhe_pool);
     wc_rng_wipe(&c->rng);
     wc_store_wipe(&c->store);
     wc_wipe(c, sizeof(*c));

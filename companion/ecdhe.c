@@ -142,3 +142,63 @@ wc_ecdhe_wipe(struct wc_ecdhe_key *k)
 {
     wc_wipe(k, sizeof(*k));
 }
+
+static const uint16_t pool_group[WC_ECDHE_POOL_GROUPS] = {
+    WC_GROUP_X25519, WC_GROUP_SECP256R1
+};
+
+int
+wc_ecdhe_pool_wants(const struct wc_ecdhe_pool *pool)
+{
+    unsigned i;
+
+    for (i = 0; i < WC_ECDHE_POOL_GROUPS; i++) {
+        if (!pool->ready[i]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+wc_ecdhe_pool_fill_one(struct wc_ecdhe_pool *pool, struct wc_rng *rng)
+{
+    unsigned i;
+    int err;
+
+    for (i = 0; i < WC_ECDHE_POOL_GROUPS; i++) {
+        if (pool->ready[i]) {
+            continue;
+        }
+        err = wc_ecdhe_generate(&pool->key[i], pool_group[i], rng);
+        if (err != WC_OK) {
+            return err;
+        }
+        pool->ready[i] = 1;
+        break;
+    }
+    return WC_OK;
+}
+
+int
+wc_ecdhe_take(struct wc_ecdhe_pool *pool, struct wc_ecdhe_key *k,
+              uint16_t group, struct wc_rng *rng)
+{
+    unsigned i;
+
+    for (i = 0; i < WC_ECDHE_POOL_GROUPS; i++) {
+        if (pool->ready[i] && pool_group[i] == group) {
+            *k = pool->key[i];
+            wc_ecdhe_wipe(&pool->key[i]);
+            pool->ready[i] = 0;
+            return WC_OK;
+        }
+    }
+    return wc_ecdhe_generate(k, group, rng);
+}
+
+void
+wc_ecdhe_pool_wipe(struct wc_ecdhe_pool *pool)
+{
+    wc_wipe(pool, sizeof(*pool));
+}

@@ -51,4 +51,37 @@ int wc_ecdhe_compute(uint16_t group, const uint8_t *priv, size_t priv_len,
 
 void wc_ecdhe_wipe(struct wc_ecdhe_key *k);
 
+/*
+ * Key pairs made ahead of need. A ClientHello carries fresh X25519 and
+ * P-256 shares, and making them is a third of the handshake's EC work;
+ * a chip has idle time between handshakes to do it in, so the
+ * ClientHello does not wait for it. Each pair is handed out once and
+ * leaves the pool when taken; nothing in the pool has been sent
+ * anywhere, so forward secrecy is that of a key made on demand.
+ */
+#define WC_ECDHE_POOL_GROUPS 2 /* the groups of the default key shares */
+
+struct wc_ecdhe_pool {
+    struct wc_ecdhe_key key[WC_ECDHE_POOL_GROUPS];
+    uint8_t ready[WC_ECDHE_POOL_GROUPS];
+};
+
+/*
+ * Makes one missing pair, if any is missing. Returns WC_OK or a DRBG
+ * error (the pool is then as it was).
+ */
+int wc_ecdhe_pool_fill_one(struct wc_ecdhe_pool *pool, struct wc_rng *rng);
+
+/* 1 if the pool lacks a pair (wc_ecdhe_pool_fill_one has work). */
+int wc_ecdhe_pool_wants(const struct wc_ecdhe_pool *pool);
+
+/*
+ * A key pair for group into k: the pooled one if there is one (it leaves
+ * the pool), else made now. Returns as wc_ecdhe_generate.
+ */
+int wc_ecdhe_take(struct wc_ecdhe_pool *pool, struct wc_ecdhe_key *k,
+                  uint16_t group, struct wc_rng *rng);
+
+void wc_ecdhe_pool_wipe(struct wc_ecdhe_pool *pool);
+
 #endif

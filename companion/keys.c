@@ -1,10 +1,13 @@
 /* Device and attestation key pairs; see keys.h. */
 #include "keys.h"
 
+#include "boot.h"
+
 #include <string.h>
 
 #include <bearssl.h>
 
+#include "boot.h"
 #include "records.h"
 #include "test_hook.h"
 #include "wc_wipe.h"
@@ -183,6 +186,10 @@ sign(const struct wc_companion *c, unsigned slot, const uint8_t *msg,
     *sig_len = 0;
     if (wc_key_private_record(slot) == 0) {
         return WD_STATUS_BAD_PAYLOAD;
+    }
+    /* Every use of the device key passes here: the boot gate is here. */
+    if (slot == WD_KEY_DEVICE && !wc_boot_key_unlocked(c)) {
+        return WD_STATUS_KEY_LOCKED;
     }
     if (wc_store_get(&c->store, wc_key_private_record(slot), &rec,
                      &rec_len) != WC_OK ||

@@ -30,7 +30,8 @@ enum wd_status wc_key_public(const struct wc_companion *c, unsigned slot,
 /*
  * Signs msg (hashed here with SHA-256 for P-256, SHA-384 for P-384) with
  * the private key of slot; writes a DER ECDSA-Sig-Value. Callers decide
- * what may be signed: this file does not.
+ * what may be signed: this file does not. It does refuse the device key
+ * (KEY_LOCKED) to a host whose firmware is not verified (boot.h).
  */
 enum wd_status wc_key_sign(const struct wc_companion *c, unsigned slot,
                            const uint8_t *msg, size_t msg_len,

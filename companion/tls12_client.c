@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "boot.h"
 #include "keys.h"
 #include "records.h"
 #include "test_hook.h"
@@ -278,7 +279,8 @@ certificate(struct wc_companion *c, struct wc_tls_session *s,
 
 /*
  * Puts our key for group in share[0]: the ClientHello's share when it
- * has one for that group (it was never used), else a new one.
+ * has one for that group (it was never used), else one from the pool of
+ * shares made while idle, or a new one.
  */
 static int
 take_share(struct wc_companion *c, struct wc_tls_session *s, unsigned group)
@@ -290,8 +292,8 @@ take_share(struct wc_companion *c, struct wc_tls_session *s, unsigned group)
         s->share[0] = s->share[1];
     } else if (mine == NULL) {
         wc_ecdhe_wipe(&s->share[0]);
-        if (wc_ecdhe_generate(&s->share[0], (uint16_t)group, &c->rng) !=
-            WC_OK) {
+        if (wc_ecdhe_take(&c->ecdhe_pool, &s->share[0], (uint16_t)group,
+                          &c->rng) != WC_OK) {
             return -1;
         }
     }
@@ -416,6 +418,11 @@ client_certificate(struct wc_companion *c, struct wc_tls_session *s,
     int send_chain = s->can_sign;
     const uint8_t *der;
 
+    /* Server authentication still works; the device stays anonymous. */
+    if (send_chain && !wc_boot_key_unlocked(c)) {
+        send_chain = 0;
+        s->flags |= WD_TLSS_F_KEY_LOCKED;
+    }
     if (wc_store_get(&c->store, WC_REC_DEVICE_CERT(0), &der, &len) != WC_OK) {
         send_chain = 0;
     }
@@ -531,8 +538,9 @@ put_keys(struct wc_tls_session *s, uint8_t *out, size_t cap, size_t *out_len)
     }
     prf(s, block, n, s->master, sizeof(s->master), "key expansion",
         s->server_random, RANDOM_LEN, s->client_random, RANDOM_LEN);
-    /* Not a secret from the host, which gets it: the test's control. */
-    WC_TEST_SECRET("TLS 1.2 client write key", block, kl);
+    /* Not secrets from the host, which gets them: the test's control. */
+    WC_TEST_SECRET("client write key (TLS 1.2)", block, kl);
+    WC_TEST_SECRET("server write key (TLS 1.2)", block + kl, kl);
     out[off++] = WD_TLS_EV_TLS12_KEYS;
     out[off++] = (uint8_t)kl;
     memcpy(out + off, block, kl);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "boot.h"
 #include "commands.h"
 #include "keys.h"
 #include "names.h"
@@ -395,16 +396,16 @@ wc_tls_open(struct wc_companion *c, struct wc_tls_session *s,
     for (i = 0; i < s->n_groups && s->n_shares < 2; i++) {
         if (s->groups[i] == WC_GROUP_X25519 ||
             s->groups[i] == WC_GROUP_SECP256R1) {
-            if (wc_ecdhe_generate(&s->share[s->n_shares++], s->groups[i],
-                                  &c->rng) != WC_OK) {
+            if (wc_ecdhe_take(&c->ecdhe_pool, &s->share[s->n_shares++],
+                              s->groups[i], &c->rng) != WC_OK) {
                 wc_tls_wipe(s);
                 return WD_STATUS_RNG_FAILURE;
             }
         }
     }
     if (s->n_shares == 0 &&
-        wc_ecdhe_generate(&s->share[s->n_shares++], s->groups[0],
-                          &c->rng) != WC_OK) {
+        wc_ecdhe_take(&c->ecdhe_pool, &s->share[s->n_shares++],
+                      s->groups[0], &c->rng) != WC_OK) {
         wc_tls_wipe(s);
         return WD_STATUS_RNG_FAILURE;
     }
@@ -555,8 +556,8 @@ hello_retry(struct wc_companion *c, struct wc_tls_session *s,
     wc_ecdhe_wipe(&s->share[0]);
     wc_ecdhe_wipe(&s->share[1]);
     s->n_shares = 1;
-    if (wc_ecdhe_generate(&s->share[0], (uint16_t)group, &c->rng) !=
-        WC_OK) {
+    if (wc_ecdhe_take(&c->ecdhe_pool, &s->share[0], (uint16_t)group,
+                      &c->rng) != WC_OK) {
         return fail(s, WC_ALERT_INTERNAL_ERROR, 0);
     }
     s->flags |= WD_TLSS_F_HRR;
@@ -974,6 +975,7 @@ wc_tls_check_chain(struct wc_companion *c, struct wc_tls_session *s,
     in.now = s->now;
     in.peer_name = s->name;
     in.peer_name_len = s->name_len;
+    in.sig_cache = &c->sig_cache;
     verdict = wc_verify_chain(&c->verify_work, &in);
     if (verdict != WC_VERIFY_OK) {
         return fail(s, alert_for_verdict(verdict), (uint8_t)verdict);
@@ -1086,6 +1088,12 @@ client_certificate(struct wc_companion *c, struct wc_tls_session *s,
     int send_chain = s->can_sign;
     const uint8_t *der;
     size_t len;
+
+    /* Server authentication still works; the device stays anonymous. */
+    if (send_chain && !wc_boot_key_unlocked(c)) {
+        send_chain = 0;
+        s->flags |= WD_TLSS_F_KEY_LOCKED;
+    }
 
     if (wc_store_get(&c->store, WC_REC_DEVICE_CERT(0), &der, &len) !=
         WC_OK) {

@@ -357,18 +357,86 @@ note(struct wc_verify_work *w, int r)
     }
 }
 
-/* Did issuer sign subject? Spends from the signature budget. */
-static int
-signed_by(struct wc_verify_work *w, const struct wc_x509 *subject,
-          const struct wc_x509 *issuer)
+static void
+hash_field(br_sha256_context *h, const uint8_t *p, size_t len)
 {
+    uint8_t n[4];
+
+    n[0] = (uint8_t)(len >> 24);
+    n[1] = (uint8_t)(len >> 16);
+    n[2] = (uint8_t)(len >> 8);
+    n[3] = (uint8_t)len;
+    br_sha256_update(h, n, sizeof(n));
+    br_sha256_update(h, p, len);
+}
+
+/* The cache's name for "issuer signed subject" (length-prefixed fields). */
+static void
+signature_id(const struct wc_x509 *subject, const struct wc_x509 *issuer,
+             uint8_t id[32])
+{
+    br_sha256_context h;
+    uint8_t alg = (uint8_t)subject->sig_alg;
+
+    br_sha256_init(&h);
+    hash_field(&h, issuer->spki, issuer->spki_len);
+    hash_field(&h, &alg, 1);
+    hash_field(&h, subject->tbs, subject->tbs_len);
+    hash_field(&h, subject->sig, subject->sig_len);
+    br_sha256_out(&h, id);
+}
+
+static int
+cache_has(const struct wc_sig_cache *cache, const uint8_t id[32])
+{
+    unsigned i;
+
+    for (i = 0; i < WC_SIG_CACHE_ENTRIES; i++) {
+        if (cache->used[i] && memcmp(cache->id[i], id, 32) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+cache_add(struct wc_sig_cache *cache, const uint8_t id[32])
+{
+    unsigned i = cache->next % WC_SIG_CACHE_ENTRIES;
+
+    memcpy(cache->id[i], id, 32);
+    cache->used[i] = 1;
+    cache->next = (i + 1) % WC_SIG_CACHE_ENTRIES;
+}
+
+/*
+ * Did issuer sign subject? Spends from the signature budget, remembered
+ * or not, so that path building takes the same course either way.
+ */
+static int
+signed_by(struct wc_verify_work *w, const struct wc_verify_input *in,
+          const struct wc_x509 *subject, const struct wc_x509 *issuer)
+{
+    uint8_t id[32];
+    int r;
+
     if (w->budget == 0) {
         return WC_VERIFY_TOO_COMPLEX;
     }
     w->budget--;
-    return wc_verify_signature(&issuer->key, subject->sig_alg, subject->tbs,
-                               subject->tbs_len, subject->sig,
-                               subject->sig_len);
+    if (in->sig_cache != NULL) {
+        signature_id(subject, issuer, id);
+        if (cache_has(in->sig_cache, id)) {
+            return WC_VERIFY_OK;
+        }
+    }
+    r = wc_verify_signature(&issuer->key, subject->sig_alg, subject->tbs,
+                            subject->tbs_len, subject->sig,
+                            subject->sig_len);
+    if (r == WC_VERIFY_OK && in->sig_cache != NULL) {
+        cache_add(in->sig_cache, id);
+    }
+    return r;
 }
 
 static int
@@ -408,7 +476,7 @@ try_anchors(struct wc_verify_work *w, const struct wc_verify_input *in,
             r = check_issuer(&w->top);
         }
         if (r == WC_VERIFY_OK) {
-            r = signed_by(w, cert, &w->top);
+            r = signed_by(w, in, cert, &w->top);
         }
         if (r == WC_VERIFY_OK) {
             r = check_path(w, depth);
@@ -453,7 +521,7 @@ build(struct wc_verify_work *w, const struct wc_verify_input *in,
             r = check_issuer(ca);
         }
         if (r == WC_VERIFY_OK) {
-            r = signed_by(w, &w->cert[depth], ca);
+            r = signed_by(w, in, &w->cert[depth], ca);
         }
         if (r == WC_VERIFY_OK) {
             w->path[depth + 1] = i;

@@ -60,6 +60,28 @@ struct wc_der_cert {
     size_t len;
 };
 
+/*
+ * Certificate signatures that verified, remembered by a SHA-256 over all
+ * that the verification depended on (issuer SubjectPublicKeyInfo,
+ * algorithm, signed TBSCertificate, signature). A device talks to the
+ * same few servers, whose chains rarely change; remembering spares two
+ * of the three ECDSA verifications of a TLS handshake.
+ *
+ * What is remembered is a fact of arithmetic, not of trust: the path,
+ * the anchors, validity, names and constraints are judged every time,
+ * so a root removed from the store anchors nothing even if signatures
+ * it made are remembered. A false hit needs a SHA-256 collision. Only
+ * successes are kept: a bad signature costs its verification each time.
+ * The oldest entry makes room for a new one.
+ */
+#define WC_SIG_CACHE_ENTRIES 8
+
+struct wc_sig_cache {
+    uint8_t id[WC_SIG_CACHE_ENTRIES][32];
+    uint8_t used[WC_SIG_CACHE_ENTRIES];
+    unsigned next;
+};
+
 struct wc_verify_input {
     const struct wc_der_cert *anchors; /* trust anchors */
     unsigned anchor_count;
@@ -68,6 +90,7 @@ struct wc_verify_input {
     int64_t now; /* seconds since 1970, UTC */
     const char *peer_name; /* DNS name or textual IPv4/IPv6 address */
     size_t peer_name_len;
+    struct wc_sig_cache *sig_cache; /* NULL: verify every signature */
 };
 
 /* A certificate of the pool or an anchor, with its subject for lookups. */

@@ -16,7 +16,9 @@
 #include "wc_platform.h"
 #include "rng.h"
 #include "store.h"
+#include "ecdhe.h"
 #include "tls13_client.h"
+#include "verify.h"
 
 #define WC_FW_VERSION_MAJOR 0
 #define WC_FW_VERSION_MINOR 1
@@ -28,6 +30,16 @@
  */
 struct wc_channel {
     uint16_t next_seq;
+    /* The platform's handle for the host on it (wc_platform.measure_host). */
+    const void *peer;
+    /*
+     * The host's last boot report (boot.h), valid while boot_epoch is
+     * the companion's: a reset forgets every report at once.
+     */
+    uint32_t boot_epoch;
+    uint8_t boot_result; /* WD_BOOT_* */
+    uint32_t host_version;
+    uint8_t measurement[WD_MEASUREMENT_LEN];
 };
 
 /* Fields are private. */
@@ -43,7 +55,8 @@ struct wc_companion {
      * channel at a time.
      */
     const struct wc_channel *owner;
-    const struct wc_channel *current; /* channel of the running command */
+    struct wc_channel *current; /* channel of the running command */
+    uint32_t boot_epoch;        /* boot reports of older epochs are void */
     uint8_t req_cmd;
     size_t req_len;
     uint8_t req[WD_MAX_MESSAGE];
@@ -62,6 +75,11 @@ struct wc_companion {
     int tls_work_user; /* session index, or -1 */
     int tls_work_flight; /* holds a flight, not a message */
     struct wc_verify_work verify_work;
+
+    /* Work done ahead, between requests (wc_companion_idle). */
+    struct wc_ecdhe_pool ecdhe_pool;
+    /* Certificate signatures already verified (verify.h says why). */
+    struct wc_sig_cache sig_cache;
 };
 
 /*
@@ -104,6 +122,15 @@ int wc_companion_holds(const struct wc_companion *c,
 /* The channel went away: drops whatever message it held. */
 void wc_companion_release(struct wc_companion *c,
                           const struct wc_channel *ch);
+
+/*
+ * Background work, for the platform to call when no request is waiting:
+ * makes the next handshake's key shares ahead (ecdhe.h). Does one piece
+ * of work, about a millisecond on the emulator, so that a request that
+ * arrives meanwhile waits no longer than that. Returns 1 if it did
+ * something and more remains, 0 if there is nothing to do.
+ */
+int wc_companion_idle(struct wc_companion *c);
 
 /* Power-down: wipes every secret in RAM. */
 void wc_companion_wipe(struct wc_companion *c);

@@ -42,6 +42,20 @@ struct wc_platform {
      * every copy after use.
      */
     int (*device_key)(void *ctx, uint8_t key[WC_DEVICE_KEY_LEN]);
+
+    /*
+     * Secure boot: SHA-256 of the firmware image of the host on a
+     * channel (peer: the platform's own handle, wc_channel.peer) and of
+     * the configuration named by config (config_len bytes, not NUL-
+     * terminated; 0 bytes: no configuration, hashed as empty). The
+     * companion never takes a hash from the host itself. On a chip the
+     * boot ROM measures before the host runs; the emulator hashes the
+     * peer's executable and the named file. Returns -1 when the host
+     * cannot be measured, which keeps the device key locked.
+     */
+    int (*measure_host)(void *ctx, const void *peer, const char *config,
+                        size_t config_len, uint8_t image_hash[32],
+                        uint8_t config_hash[32]);
 };
 
 #endif

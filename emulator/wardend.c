@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "platform_file.h"
+#include "measure.h"
 #include "wc_companion.h"
 #include "wc_errors.h"
 #include "wc_wipe.h"
@@ -98,6 +99,7 @@ struct paths {
 struct client {
     int fd; /* -1: slot free */
     unsigned long session;
+    pid_t pid; /* the peer's, from SO_PEERCRED; 0 if unknown */
     struct wc_channel ch;
     unsigned long requests;
     unsigned long errors;
@@ -814,8 +816,36 @@ client_accept(int lfd)
     c->holding = 0;
     c->closing = 0;
     wc_channel_init(&c->ch);
+    c->pid = cred.pid;
+    c->ch.peer = c;
     log_msg("session %lu open: pid %ld uid %ld", c->session, (long)cred.pid,
             (long)cred.uid);
+}
+
+/*
+ * The companion's measure_host: the program on the other end of a
+ * session, measured from outside it (measure.h). A refusal is logged
+ * with its reason; the companion answers the host NOT_MEASURED.
+ */
+static int
+measure_peer(void *ctx, const void *peer, const char *config,
+             size_t config_len, uint8_t image_hash[32],
+             uint8_t config_hash[32])
+{
+    const struct client *c = peer;
+    char why[256];
+
+    (void)ctx;
+    if (c == NULL) {
+        return -1;
+    }
+    if (wemu_measure_process(c->pid, config, config_len, image_hash,
+                             config_hash, why, sizeof(why)) != 0) {
+        log_msg("session %lu: cannot measure pid %ld: %s", c->session,
+                (long)c->pid, why);
+        return -1;
+    }
+    return 0;
 }
 
 /*
@@ -1094,6 +1124,9 @@ serve(int lfd)
     long long now, left, timeout;
     nfds_t n, i;
     struct client *c;
+    int ready;
+    /* The companion may have work to do ahead (new after any request). */
+    int idle_work = 1;
 
     while (!stop_signal) {
         now = now_ms();
@@ -1127,8 +1160,13 @@ serve(int lfd)
         for (i = 0; i < n; i++) {
             pfd[i].revents = 0;
         }
+        /* Background work only when nothing is waiting: look, don't wait. */
+        if (idle_work) {
+            timeout = 0;
+        }
 
-        if (poll(pfd, n, (int)timeout) < 0) {
+        ready = poll(pfd, n, (int)timeout);
+        if (ready < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -1156,7 +1194,12 @@ serve(int lfd)
         for (i = 0; i < MAX_CLIENTS && !stop_signal; i++) {
             if (is_ready(&clients[i])) {
                 client_answer(&clients[i]);
+                idle_work = 1;
+                ready++;
             }
+        }
+        if (ready == 0 && idle_work && !stop_signal) {
+            idle_work = wc_companion_idle(&companion);
         }
         now = now_ms();
         for (i = 0; i < MAX_CLIENTS && !stop_signal; i++) {
@@ -1450,6 +1493,7 @@ main(int argc, char **argv)
                 paths.key);
     }
     warn_if_shared("storage", paths.storage, 0600);
+    platform.plat.measure_host = measure_peer;
     rc = wc_companion_init(&companion, &platform.plat);
     have_companion = 1;
     if (rc != WC_OK) {

@@ -74,4 +74,11 @@ int warden_unix_open(struct warden_dev *dev, const char *address,
 /* Overwrites len bytes at p with zeros; the compiler may not drop it. */
 void warden_wipe(void *p, size_t len);
 
+/*
+ * Zeroes the CPU's vector registers (all of them, whatever the caller
+ * or BearSSL left there: see wipe_regs.c). Call it after crypto, before
+ * anything could save the registers to memory.
+ */
+void warden_wipe_registers(void);
+
 #endif

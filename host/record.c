@@ -105,6 +105,33 @@ wipe_keys(struct warden_rec_aead *d)
 }
 
 /*
+ * Run right after every use of BearSSL's AES and GHASH, from the
+ * function that called it. Their code leaves key material where the
+ * connection's wipe cannot reach it: round keys in its dead stack frames
+ * below the caller (the AES-NI key schedule builds them in a local
+ * array; ct64 expands them into one on every call), and in the vector
+ * registers (see wipe_regs.c). WARDEN_REC_SCRUB_BYTES is the deepest of
+ * those frames, measured by tests/test_record_stack.c. Called through a
+ * volatile pointer so that it is not inlined: its area must lie below
+ * the caller's frame, where BearSSL's frames were.
+ */
+static void
+scrub_now(void)
+{
+    uint64_t area[WARDEN_REC_SCRUB_BYTES / 8];
+    volatile uint64_t *v = area;
+    size_t i;
+
+    /* Words, not bytes: this runs on every record. */
+    for (i = 0; i < sizeof(area) / 8; i++) {
+        v[i] = 0;
+    }
+    warden_wipe_registers();
+}
+
+static void (*volatile scrub)(void) = scrub_now;
+
+/*
  * Sets up AES-GCM or AES-CCM with key in d. Hardware AES and GHASH when
  * BearSSL finds them on this CPU (both constant-time), else its portable
  * constant-time code.
@@ -129,6 +156,7 @@ init_aead(struct warden_rec_aead *d, int portable, const uint8_t *key,
         }
         ctrcbc->init(&d->u.ccm.aes.vtable, key, key_len);
         br_ccm_init(&d->u.ccm.ccm, &d->u.ccm.aes.vtable);
+        scrub();
         return;
     }
 
@@ -150,6 +178,7 @@ init_aead(struct warden_rec_aead *d, int portable, const uint8_t *key,
     }
     ctr->init(&d->u.gcm.aes.vtable, key, key_len);
     br_gcm_init(&d->u.gcm.gcm, &d->u.gcm.aes.vtable, ghash);
+    scrub();
 }
 
 static void
@@ -249,6 +278,7 @@ run_aead(struct warden_rec_aead *d, int encrypt, const uint8_t *explicit_part,
         }
     }
     warden_wipe(nonce, sizeof(nonce));
+    scrub();
     return ok;
 }
 
@@ -517,28 +547,6 @@ warden_rec_use_portable(struct warden_rec *rec, int on)
     }
 }
 
-/*
- * BearSSL's key setup, and each AES call's key expansion, leave key
- * material in stack frames that outlive the call below the stack
- * pointer. Overwriting the same depth right after clears them. Called through a volatile pointer so that it
- * cannot be inlined into the caller's frame, which would miss them.
- */
-static void
-scrub_stack_now(void)
-{
-    unsigned char area[4096];
-
-    warden_wipe(area, sizeof(area));
-}
-
-static void (*volatile scrub_stack)(void) = scrub_stack_now;
-
-void
-warden_rec_scrub_stack(void)
-{
-    scrub_stack();
-}
-
 int
 warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
                     unsigned suite, const uint8_t *key, size_t key_len,
@@ -595,7 +603,6 @@ warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
         memcpy(d->iv, iv, WARDEN_REC_IV_LEN);
     }
     init_aead(d, rec->portable, key, key_len);
-    scrub_stack();
     return WARDEN_REC_OK;
 }
 

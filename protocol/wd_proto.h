@@ -66,7 +66,10 @@
     X(TLS_FLIGHT, 0x32, "read the client's final handshake flight")         \
     X(TLS_KEY_UPDATE, 0x33, "next application traffic key of a direction")  \
     X(TLS_STATUS, 0x34, "what a session decided, and why it failed")        \
-    X(TLS_CLOSE, 0x35, "end a session and wipe its slot")
+    X(TLS_CLOSE, 0x35, "end a session and wipe its slot")                  \
+    X(BOOT, 0x50, "report the host firmware's signature: unlock the key")  \
+    X(ATTEST, 0x51, "sign a challenge with the attestation key")            \
+    X(RESET, 0x52, "reset: end all sessions, forget every boot report")
 
 enum wd_command {
 #define WD_X(name, code, summary) WD_CMD_##name = code,
@@ -102,6 +105,10 @@ enum wd_command {
     X(TLS_FAILED, 0x20, "TLS handshake refused (TLS_STATUS says why)")      \
     X(NO_SESSION, 0x21, "no such TLS session")                              \
     X(POLICY, 0x22, "outside the companion's policy")                       \
+    X(BOOT_REFUSED, 0x28,                                                   \
+      "host firmware not verified: signature does not match this host")    \
+    X(NOT_MEASURED, 0x29, "host firmware could not be measured")            \
+    X(KEY_LOCKED, 0x2a, "device key locked: host firmware not verified")   \
     X(RNG_FAILURE, 0x30, "random generator failed its health test")         \
     X(STORAGE_FAILURE, 0x31, "storage failure")                             \
     X(INTERNAL, 0x3f, "internal error")
@@ -156,6 +163,26 @@ enum wd_lifecycle {
 #define WD_KEY_ATTESTATION 2
 #define WD_CURVE_P256 23
 #define WD_CURVE_P384 24
+
+/*
+ * Secure boot and attestation (docs/protocol.md section 5 and
+ * docs/secure-boot.md). Byte strings that are hashed or signed start
+ * with a label, so that no signature made for one purpose is valid for
+ * another.
+ */
+#define WD_BOOT_MEASURE_LABEL "WARDEN-MEASURE-1"   /* 16 bytes */
+#define WD_BOOT_SIGNED_LABEL "WARDEN-FIRMWARE-1"   /* 17 bytes */
+#define WD_ATTEST_LABEL "WARDEN-ATTEST-1"          /* 15 bytes */
+#define WD_MEASUREMENT_LEN 32
+#define WD_BOOT_CONFIG_MAX 255 /* bytes of the configuration's name */
+#define WD_ATTEST_CHALLENGE_MIN 16
+#define WD_ATTEST_CHALLENGE_MAX 64
+
+/* Boot results, in BOOT responses and attestation statements. */
+#define WD_BOOT_NONE 0       /* no boot report on this channel */
+#define WD_BOOT_VERIFIED 1   /* signature good: device key unlocked */
+#define WD_BOOT_REFUSED 2    /* signature did not match the measurement */
+#define WD_BOOT_UNMEASURED 3 /* the platform could not measure the host */
 
 /* Certificates: CERT_INSTALL, CERT_INFO and CERT_READ take u8 kind, u8 index. */
 #define WD_CERT_DEVICE 1      /* index 0 leaf, 1..3 intermediates */
@@ -252,6 +279,7 @@ enum wd_lifecycle {
 #define WD_TLSS_F_HRR 0x01          /* a HelloRetryRequest happened */
 #define WD_TLSS_F_CERT_REQUESTED 0x02
 #define WD_TLSS_F_CLIENT_CERT 0x04  /* the device certificate was sent */
+#define WD_TLSS_F_KEY_LOCKED 0x08   /* withheld: host firmware not verified */
 
 /* Decoded frame header. */
 struct wd_header {

@@ -22,7 +22,9 @@
 # clientAuth, 1 year; attestation: 1 year), the chain (leaf and
 # intermediate) and the dev root go in with the admin and firmware keys,
 # and the companion is locked. The device's files (config, CSRs,
-# certificates) are kept in DIR/devices/SERIAL.
+# certificates) are kept in DIR/devices/SERIAL. Last, the warden tool is
+# signed as the device's host firmware (secure boot, docs/secure-boot.md):
+# WARDEN.wsig next to it, so that `warden connect` may use the device key.
 #
 # A DIR that already holds a PKI is never overwritten by accident:
 #   --reuse   keep its CAs and keys and provision another device with them
@@ -299,4 +301,10 @@ EOF
 echo "$me: provisioning the companion at $address as $serial"
 "$warden" --companion "$address" provision "$device/provision.conf" ||
     die "provisioning failed; the files are in $device"
+# The device's host firmware, for secure boot: the warden tool itself.
+# Its signature goes next to it, where `warden connect` looks for it.
+firmware=$(command -v "$warden")
+echo "$me: signing $firmware as the host firmware (version 1)"
+"$warden" sign-firmware "$dir/firmware.key" 1 "$firmware" ||
+    die "cannot sign $firmware with $dir/firmware.key"
 echo "$me: done: the companion is locked; its files are in $device"

@@ -73,6 +73,7 @@ fi
 
 . "$(dirname "$0")/lib.sh"
 wt_setup
+wt_own_warden
 
 # ---- the companion ------------------------------------------------------
 

@@ -47,6 +47,15 @@ target_link_libraries(test_record PRIVATE warden wt_support bearssl::bearssl
 add_test(NAME record COMMAND test_record)
 set_tests_properties(record PROPERTIES TIMEOUT 120)
 
+# What BearSSL's AES leaves on the stack and in registers under the
+# record layer, and the record layer's clean-up of it.
+add_executable(test_record_stack test_record_stack.c)
+target_include_directories(test_record_stack PRIVATE
+  ${PROJECT_SOURCE_DIR}/host)
+target_link_libraries(test_record_stack PRIVATE warden wt_support
+  bearssl::bearssl warden_strict)
+add_test(NAME record_stack COMMAND test_record_stack)
+
 # The TLS engine against a scripted companion and scripted server bytes:
 # RFC 8448 records, reassembly at every split point, alerts, failures.
 add_executable(test_tls test_tls.c)
@@ -86,3 +95,15 @@ add_test(NAME gnutls_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(gnutls_interop PROPERTIES TIMEOUT 300
   SKIP_RETURN_CODE 77)
+
+# Secure boot gating and attestation through wardend's own measurement;
+# test_boot_config signs itself and reports a configuration file.
+add_executable(test_boot_config test_boot_config.c)
+target_link_libraries(test_boot_config PRIVATE warden warden_toolkit
+  wt_support warden_strict)
+add_test(NAME boot
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/boot_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh
+    $<TARGET_FILE:test_boot_config>)
+set_tests_properties(boot PROPERTIES TIMEOUT 300)

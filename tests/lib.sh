@@ -18,6 +18,14 @@ wt_setup() {
     trap 'exit 1' INT TERM HUP
 }
 
+# wt_own_warden: this test's own copy of the warden tool in $dir/bin, so
+# that the firmware signature dev-pki.sh writes next to it (warden.wsig,
+# by this test's firmware key) is not another test's.
+wt_own_warden() {
+    mkdir -p "$dir/bin" && cp "$warden" "$dir/bin/warden" || exit 1
+    warden=$dir/bin/warden
+}
+
 wt_cleanup() {
     for p in $pids; do
         kill -TERM "$p" 2>/dev/null

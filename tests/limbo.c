@@ -228,7 +228,7 @@ load_list(json_t *list, struct wc_der_cert *out, unsigned max, unsigned *n)
 
 /* Runs one case: 1 accepted, 0 refused; *why gets the verdict. */
 static int
-run_case(json_t *tc, int *why)
+run_case(json_t *tc, struct wc_sig_cache *cache, int *why)
 {
     static struct wc_verify_work work;
     struct wc_der_cert anchors[WC_VERIFY_ANCHORS_MAX];
@@ -259,6 +259,7 @@ run_case(json_t *tc, int *why)
     in.anchors = anchors;
     in.chain = chain;
     in.chain_count = 1 + n;
+    in.sig_cache = cache;
     in.peer_name = peer ? peer : "";
     in.peer_name_len = strlen(in.peer_name);
     if (json_is_string(when)) {
@@ -282,7 +283,9 @@ main(int argc, char **argv)
     int list = 0, i;
     size_t k;
     unsigned false_accepts = 0, s_total = 0, s_ok = 0, f_total = 0,
-             f_ok = 0, skipped = 0, unexplained = 0, stale = 0;
+             f_ok = 0, skipped = 0, unexplained = 0, stale = 0,
+             cache_differs = 0;
+    static struct wc_sig_cache cache;
 
     if (argc < 2) {
         fprintf(stderr, "usage: limbo FILE.json [--list] [--id ID]\n");
@@ -313,7 +316,7 @@ main(int argc, char **argv)
         const char *want =
             json_string_value(json_object_get(tc, "expected_result"));
         struct prefix_stats *st;
-        int expect_ok, got_ok, why = 0;
+        int expect_ok, got_ok, why = 0, why_cached = 0, pass;
 
         if (id == NULL || want == NULL || (only && strcmp(only, id) != 0)) {
             continue;
@@ -325,7 +328,21 @@ main(int argc, char **argv)
             continue;
         }
         expect_ok = strcmp(want, "SUCCESS") == 0;
-        got_ok = run_case(tc, &why);
+        got_ok = run_case(tc, NULL, &why);
+        /*
+         * Twice more through the signature cache: first as the cases
+         * before this one left it, then as this case filled it. Neither
+         * may change the verdict.
+         */
+        for (pass = 0; pass < 2; pass++) {
+            if (run_case(tc, &cache, &why_cached) != got_ok ||
+                why_cached != why) {
+                cache_differs++;
+                printf("CACHE CHANGES %s: %s, cached %s\n", id,
+                       wc_verify_message(why),
+                       wc_verify_message(why_cached));
+            }
+        }
         if (got_ok != expect_ok && !is_known(id)) {
             unexplained++;
             printf("UNEXPLAINED %s: expected %s, %s\n", id, want,
@@ -369,8 +386,9 @@ main(int argc, char **argv)
            "SUCCESS accepted: %.1f%%\n",
            false_accepts, unexplained, stale,
            s_total ? 100.0 * s_ok / s_total : 100.0);
+    printf("verdicts changed by the signature cache: %u\n", cache_differs);
     json_decref(root);
-    return unexplained == 0 && stale == 0 &&
+    return unexplained == 0 && stale == 0 && cache_differs == 0 &&
                    (s_total == 0 || s_ok * 100 >= s_total * 95)
                ? 0
                : 1;

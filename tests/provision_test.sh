@@ -17,6 +17,7 @@ devpki=${3:?usage: provision_test.sh WARDEND WARDEN DEV_PKI}
 me=provision_test
 . "$(dirname "$0")/lib.sh"
 wt_setup
+wt_own_warden
 
 # start NAME: a wardend on fresh state in $dir/NAME.
 start() {

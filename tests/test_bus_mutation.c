@@ -366,7 +366,8 @@ model_execute(struct expect *e, unsigned k, uint8_t cmd)
     m.owner = k;
     /* What touches only RAM still runs once storage has failed. */
     if (m.failed && cmd != WD_CMD_GET_INFO && cmd != WD_CMD_ECHO &&
-        cmd != WD_CMD_TLS_STATUS && cmd != WD_CMD_TLS_CLOSE) {
+        cmd != WD_CMD_TLS_STATUS && cmd != WD_CMD_TLS_CLOSE &&
+        cmd != WD_CMD_RESET) {
         e->status = WD_STATUS_STORAGE_FAILURE;
         return;
     }

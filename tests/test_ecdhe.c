@@ -51,6 +51,57 @@ test_agreement(struct wc_rng *rng, uint16_t group, size_t pub_len,
     CHECK(a.priv_len == 0 && memcmp(a.priv, bad, sizeof(a.priv)) == 0);
 }
 
+/* Pairs made ahead are handed out once each, then made on demand. */
+static void
+test_pool(struct wc_rng *rng)
+{
+    static struct wc_ecdhe_pool pool;
+    static const uint8_t zero[sizeof(pool)];
+    struct wc_ecdhe_key k, again, p384;
+    uint8_t pooled_x25519[32], pooled_p256[65];
+    unsigned made = 0;
+
+    memset(&pool, 0, sizeof(pool));
+    CHECK(wc_ecdhe_pool_wants(&pool));
+    while (wc_ecdhe_pool_wants(&pool) && made <= WC_ECDHE_POOL_GROUPS) {
+        CHECK(wc_ecdhe_pool_fill_one(&pool, rng) == WC_OK);
+        made++;
+    }
+    CHECK(made == WC_ECDHE_POOL_GROUPS);
+    CHECK(!wc_ecdhe_pool_wants(&pool));
+    memcpy(pooled_x25519, pool.key[0].pub, 32);
+    memcpy(pooled_p256, pool.key[1].pub, 65);
+
+    /* Taken: the pooled pair, and its slot is empty and wiped. */
+    CHECK(wc_ecdhe_take(&pool, &k, WC_GROUP_SECP256R1, rng) == WC_OK);
+    CHECK(k.group == WC_GROUP_SECP256R1 && k.pub_len == 65);
+    CHECK_MEM(k.pub, pooled_p256, 65);
+    CHECK(wc_ecdhe_pool_wants(&pool) && !pool.ready[1]);
+    CHECK_MEM(&pool.key[1], zero, sizeof(pool.key[1]));
+    /* Taken again before a refill: a new pair, never the same one. */
+    CHECK(wc_ecdhe_take(&pool, &again, WC_GROUP_SECP256R1, rng) == WC_OK);
+    CHECK(again.pub_len == 65 && memcmp(again.pub, k.pub, 65) != 0);
+    /* A group the pool does not keep is made on demand. */
+    CHECK(wc_ecdhe_take(&pool, &p384, WC_GROUP_SECP384R1, rng) == WC_OK);
+    CHECK(p384.group == WC_GROUP_SECP384R1 && p384.pub_len == 97);
+    CHECK(pool.ready[0]);
+    CHECK(wc_ecdhe_take(&pool, &k, WC_GROUP_X25519, rng) == WC_OK);
+    CHECK_MEM(k.pub, pooled_x25519, 32);
+    CHECK(wc_ecdhe_take(&pool, &k, 25, rng) == WC_ARGUMENT);
+
+    /* Refilled one at a time; wiping leaves nothing. */
+    CHECK(wc_ecdhe_pool_fill_one(&pool, rng) == WC_OK);
+    CHECK(wc_ecdhe_pool_wants(&pool));
+    CHECK(wc_ecdhe_pool_fill_one(&pool, rng) == WC_OK);
+    CHECK(!wc_ecdhe_pool_wants(&pool));
+    CHECK(wc_ecdhe_pool_fill_one(&pool, rng) == WC_OK); /* full: no-op */
+    wc_ecdhe_pool_wipe(&pool);
+    CHECK_MEM(&pool, zero, sizeof(pool));
+    wc_ecdhe_wipe(&k);
+    wc_ecdhe_wipe(&again);
+    wc_ecdhe_wipe(&p384);
+}
+
 int
 main(void)
 {
@@ -63,11 +114,20 @@ main(void)
     test_agreement(&rng, WC_GROUP_SECP384R1, 97, 48);
     test_agreement(&rng, WC_GROUP_X25519, 32, 32);
     CHECK(wc_ecdhe_generate(&k, 25, &rng) == WC_ARGUMENT);
+    test_pool(&rng);
 
     /* A failed DRBG makes no key. */
     wt_memplat_set_entropy_fault(&mp, WT_ENTROPY_STUCK, 0);
     rng.calls_since_reseed = WC_RNG_RESEED_INTERVAL;
     CHECK(wc_ecdhe_generate(&k, WC_GROUP_X25519, &rng) != WC_OK);
     CHECK(k.pub_len == 0);
+    {
+        static struct wc_ecdhe_pool pool;
+
+        memset(&pool, 0, sizeof(pool));
+        rng.calls_since_reseed = WC_RNG_RESEED_INTERVAL;
+        CHECK(wc_ecdhe_pool_fill_one(&pool, &rng) == WC_RNG_HEALTH);
+        CHECK(wc_ecdhe_pool_wants(&pool) && !pool.ready[0]);
+    }
     return wt_finish("test_ecdhe");
 }

@@ -3,15 +3,20 @@
  * completed TLS 1.3 handshake with client authentication and some data,
  * the host process reads its own whole memory and finds none of the
  * secrets the companion holds. The traffic keys, which host record mode
- * hands out, are expected there, and one of them must be found: that
- * proves the scan works.
+ * hands out, are expected there while the connection is up, and the two
+ * in use must be found: that proves the scan looks where the keys are.
+ * After warden_tls_close() no traffic key may be left either: not in
+ * the connection, not on the stack, not in a register file someone
+ * saved.
  *
- *   test_no_secret_in_host PKI_DIR [tls12]
+ *   test_no_secret_in_host PKI_DIR [SUITE]
  *
- * (PKI_DIR made by scripts/dev-pki.sh.) With tls12 the server speaks
- * TLS 1.2 only (issue 5): the secrets are then the ECDHE keys, the
- * premaster secret (the ECDHE shared secret), the master secret and the
- * device key; the client write key is the positive control.
+ * PKI_DIR is made by scripts/dev-pki.sh; SUITE is the suite the server
+ * insists on, TLS_AES_128_GCM_SHA256 by default. A TLS 1.2 suite
+ * (TLS_ECDHE_ECDSA_WITH_..., issue 5) makes the server speak TLS 1.2
+ * only: the secrets are then the ECDHE keys, the premaster secret (the
+ * ECDHE shared secret), the master secret and the device key; the two
+ * write keys of the key block are the positive control.
  *
  * Three processes, so that no secret can sit in the host's memory for a
  * reason that has nothing to do with libwarden:
@@ -82,8 +87,8 @@ static int tls12; /* the server speaks TLS 1.2 only */
 
 enum secret_kind {
     FORBIDDEN = 0, /* must never be in the host */
-    EXPECTED = 1,  /* a traffic key the host holds: the positive control */
-    OLD_KEY = 2,   /* a traffic key replaced by a KeyUpdate: no claim */
+    EXPECTED = 1,  /* a traffic key in use: the positive control */
+    OLD_KEY = 2,   /* a replaced traffic key: no claim until close */
 };
 
 struct secret {
@@ -100,6 +105,8 @@ static size_t n_secrets;
 
 /* What a forbidden secret found is called: "planted" in the control. */
 static const char *leak_word = "LEAK";
+/* What a traffic key found is called: allowed only before close. */
+static const char *key_word = "found";
 
 /* ---- the companion's process ---- */
 
@@ -134,32 +141,44 @@ emit(uint8_t kind, const char *label, const uint8_t *bytes, size_t len)
     }
 }
 
-/* A client application traffic secret also gives the client's key. */
+/*
+ * Each traffic secret also gives the key the host gets (RFC 8446 7.3).
+ * The suite follows from the secret's length: the test's suites use
+ * AES-128 with SHA-256 and AES-256 with SHA-384. "client handshake
+ * traffic secret (updated)" gives "client handshake traffic key
+ * (updated)". Application keys are in use until the next one of their
+ * direction; handshake keys are replaced by the time of the scan.
+ */
 static void
-emit_client_key(const uint8_t *secret, size_t len)
+emit_traffic_key(const char *label, const uint8_t *secret, size_t len)
 {
     const br_hash_class *h = len == 48 ? &br_sha384_vtable : &br_sha256_vtable;
     size_t key_len = len == 48 ? 32 : 16;
+    const char *word = strstr(label, "secret");
+    char key_label[64];
     uint8_t key[32];
 
+    snprintf(key_label, sizeof(key_label), "%.*skey%s", (int)(word - label),
+             label, word + strlen("secret"));
     if (wc_tls13_expand_label(h, secret, len, "key", NULL, 0, key, key_len) !=
         WC_TLS13_OK) {
         _exit(3);
     }
-    emit(EXPECTED, "client application traffic key", key, key_len);
+    emit(strstr(label, "application") != NULL ? EXPECTED : OLD_KEY, key_label,
+         key, key_len);
 }
 
 static void
 hook(const char *label, const uint8_t *bytes, size_t len)
 {
-    /* The one key-block part the host must hold to write. */
-    if (strcmp(label, "TLS 1.2 client write key") == 0) {
+    /* TLS 1.2: the key block's write keys, which the host holds. */
+    if (strstr(label, "write key (TLS 1.2)") != NULL) {
         emit(EXPECTED, label, bytes, len);
         return;
     }
     emit(FORBIDDEN, label, bytes, len);
-    if (strncmp(label, "client application traffic secret", 33) == 0) {
-        emit_client_key(bytes, len);
+    if (strstr(label, "traffic secret") != NULL) {
+        emit_traffic_key(label, bytes, len);
     }
 }
 
@@ -301,6 +320,30 @@ echo_once(SSL *ssl, size_t want)
     return SSL_write(ssl, buf, (int)got) == (int)got ? 0 : -1;
 }
 
+static const char *server_suite = "TLS_AES_128_GCM_SHA256";
+
+/* OpenSSL's name of a TLS 1.2 suite, or NULL. */
+static const char *
+openssl_name(const char *suite)
+{
+    static const char *const names[][2] = {
+        {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+         "ECDHE-ECDSA-AES128-GCM-SHA256"},
+        {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+         "ECDHE-ECDSA-AES256-GCM-SHA384"},
+        {"TLS_ECDHE_ECDSA_WITH_AES_128_CCM", "ECDHE-ECDSA-AES128-CCM"},
+        {"TLS_ECDHE_ECDSA_WITH_AES_256_CCM", "ECDHE-ECDSA-AES256-CCM"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(names[i][0], suite) == 0) {
+            return names[i][1];
+        }
+    }
+    return NULL;
+}
+
 static void
 server_main(int fd)
 {
@@ -317,7 +360,9 @@ server_main(int fd)
     if (tls12) {
         SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
     }
-    if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
+    if ((tls12 ? SSL_CTX_set_cipher_list(ctx, openssl_name(server_suite))
+               : SSL_CTX_set_ciphersuites(ctx, server_suite)) != 1 ||
+        SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_load_verify_locations(ctx, root, NULL) != 1) {
         ERR_print_errors_fp(stderr);
@@ -450,9 +495,10 @@ collect_secrets(int fd)
         s->len = (uint8_t)len;
         memcpy(s->masked, buf + off + 3 + label_len, len);
         if (s->kind == EXPECTED) {
-            /* Only the newest client key is still in use. */
+            /* Only the newest key of each direction is still in use. */
             for (i = 0; i + 1 < n_secrets; i++) {
-                if (secrets[i].kind == EXPECTED) {
+                if (secrets[i].kind == EXPECTED &&
+                    strncmp(secrets[i].label, s->label, 7) == 0) {
                     secrets[i].kind = OLD_KEY;
                 }
             }
@@ -547,7 +593,7 @@ report_hit(const struct secret *s, uint64_t addr, size_t off, const char *where,
     if (s->hits <= 3) {
         fprintf(stdout,
                 "%s: %s (%u bytes): bytes %zu..%zu at %#" PRIx64 "%s in %s\n",
-                s->kind == FORBIDDEN ? leak_word : "found", s->label, s->len,
+                s->kind == FORBIDDEN ? leak_word : key_word, s->label, s->len,
                 off, off + WINDOW - 1, addr,
                 full ? " (whole value present)" : "", where);
     }
@@ -755,14 +801,23 @@ main(int argc, char **argv)
     struct warden_tls_info info;
     char buf[256];
     size_t k, forbidden = 0, leaked = 0, expected_found = 0, expected = 0;
+    size_t traffic = 0, kept = 0;
     int rc;
 
-    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "tls12") != 0)) {
-        fprintf(stderr, "usage: test_no_secret_in_host PKI_DIR [tls12]\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: test_no_secret_in_host PKI_DIR [SUITE]\n");
         return 2;
     }
     pki = argv[1];
-    tls12 = argc == 3;
+    if (argc == 3) {
+        server_suite = argv[2];
+    }
+    tls12 = strncmp(server_suite, "TLS_ECDHE_", 10) == 0;
+    if (tls12 && openssl_name(server_suite) == NULL) {
+        fprintf(stderr, "test_no_secret_in_host: unknown suite %s\n",
+                server_suite);
+        return 2;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
     chunk = malloc(SCAN_CHUNK);
@@ -803,6 +858,7 @@ main(int argc, char **argv)
     printf("connected: %s, %s, client certificate %s\n",
            warden_tls_suite_name(info.suite), warden_tls_group_name(info.group),
            info.client_cert ? "sent" : "not sent");
+    CHECK(strcmp(warden_tls_suite_name(info.suite), server_suite) == 0);
     CHECK(warden_tls_write(&tls, ping1, sizeof(ping1) - 1) == WARDEN_ERR_OK);
     CHECK(read_exactly(&tls, buf, sizeof(ping1) - 1) == 0);
     CHECK(memcmp(buf, ping1, sizeof(ping1) - 1) == 0);
@@ -844,7 +900,11 @@ main(int argc, char **argv)
           reported("ECDHE shared secret"));
     CHECK(reported(tls12 ? "TLS 1.2 master secret" : "master secret"));
     CHECK(leaked == 0);
-    CHECK(expected == 1 && expected_found == 1);
+    /*
+     * Both application keys in use (TLS 1.3: updated once by the
+     * KeyUpdates; TLS 1.2: the key block's write keys).
+     */
+    CHECK(expected == 2 && expected_found == 2);
 
     /* Scan 2: everything closed; still no secret. */
     CHECK(warden_tls_close(&tls) == WARDEN_ERR_OK);
@@ -855,25 +915,28 @@ main(int argc, char **argv)
     CHECK(wait_ok(companion, "companion"));
     collect_secrets(pipe_fd[0]);
     close(pipe_fd[0]);
+    key_word = "LEFT AFTER CLOSE";
     scan_self(&st);
     leaked = 0;
     for (k = 0; k < n_secrets; k++) {
         if (secrets[k].kind == FORBIDDEN) {
             leaked += secrets[k].hits > 0;
-        } else if (secrets[k].hits > 0) {
-            /*
-             * Known shortcoming (host/tls_socket.c, warden_tls_close):
-             * one copy of the last client traffic key survives on the
-             * stack. Traffic keys may be in the host (design §1); the
-             * companion's secrets may not, and are checked above.
-             */
-            printf("after close: %s still in memory (%zu windows)\n",
-                   secrets[k].label, secrets[k].hits);
+        } else {
+            /* The connection is gone: so must its keys be, all of them. */
+            traffic++;
+            kept += secrets[k].hits > 0;
         }
     }
-    printf("scan after close: %zu MiB, %zu secrets found\n",
-           (size_t)(st.bytes >> 20), leaked);
+    printf("scan after close: %zu MiB, %zu secrets found, %zu of %zu "
+           "traffic keys left\n",
+           (size_t)(st.bytes >> 20), leaked, kept, traffic);
     CHECK(leaked == 0);
+    /*
+     * TLS 1.3: handshake and application keys, both ways, and the two
+     * updated. TLS 1.2: the two write keys.
+     */
+    CHECK(traffic == (tls12 ? 2u : 6u));
+    CHECK(kept == 0);
 
     /*
      * Negative control: a secret planted in the heap, unmasked, must be
@@ -893,6 +956,7 @@ main(int argc, char **argv)
         printf("negative control: %s planted in the heap at %p\n",
                secrets[k].label, (void *)(uintptr_t)plant);
         leak_word = "planted";
+        key_word = "found";
         scan_self(&st);
         CHECK(secrets[k].full_hits >= 1);
         for (i = 0; plant != NULL && i < secrets[k].len; i++) {

@@ -41,6 +41,7 @@
 #include "record.h"
 #include "verify.h"
 #include "wc_companion.h"
+#include "warden.h"
 
 static const char *pki;
 static struct wt_memplat mp;
@@ -275,9 +276,13 @@ server_new(const struct server_opts *o, BIO **to_server, BIO **from_server)
         CHECK(SSL_CTX_set1_groups_list(ctx, o->groups) == 1);
     }
     if (o->request_cert) {
+        /* 1: a certificate is required; 2: asked for, but optional. */
         SSL_CTX_load_verify_locations(ctx, root, NULL);
         SSL_CTX_set_verify(ctx,
-                           SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           o->request_cert == 1
+                               ? SSL_VERIFY_PEER |
+                                     SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                               : SSL_VERIFY_PEER,
                            NULL);
     }
     ssl = SSL_new(ctx);
@@ -326,6 +331,8 @@ struct link {
     uint8_t peer_key[WARDEN_REC_KEY_MAX + WARDEN_REC_SALT_LEN];
     uint8_t app[1 << 16];
     size_t app_len;
+    uint8_t hello[2048]; /* the first ClientHello */
+    size_t hello_len;
 };
 
 static struct link L;
@@ -639,6 +646,8 @@ handshake(const struct server_opts *o, const char *peer_name,
         return 0;
     }
     L.session = resp[0];
+    L.hello_len = resp_len - 1 < sizeof(L.hello) ? resp_len - 1 : 0;
+    memcpy(L.hello, resp + 1, L.hello_len);
     if (tamper == TAMPER_DOWNGRADE) {
         strip_tls13(resp + 1, resp_len - 1);
     }
@@ -713,6 +722,56 @@ exchange(size_t len)
     CHECK(SSL_write(L.ssl, out, (int)len) == (int)len);
     pump();
     CHECK(L.app_len == len && memcmp(L.app, out, len) == 0);
+}
+
+static int
+contains(const uint8_t *hay, size_t hay_len, const uint8_t *needle,
+         size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + len <= hay_len; i++) {
+        if (memcmp(hay + i, needle, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Key shares made ahead while idle (wc_companion_idle) go into the next
+ * ClientHello, once: the handshake completes with them for either group
+ * the server picks, and the next ClientHello has fresh ones.
+ */
+static void
+test_pooled_shares(void)
+{
+    static const char *const groups[] = {"X25519", "P-256"};
+    struct server_opts o = {NULL, NULL, 1, NULL, 0, NULL, 0};
+    uint8_t x25519[32], p256[65], st[64];
+    unsigned j;
+
+    for (j = 0; j < 2; j++) {
+        CHECK(wc_companion_idle(&comp) == 1); /* one made, one to go */
+        CHECK(wc_companion_idle(&comp) == 0);
+        CHECK(wc_companion_idle(&comp) == 0); /* nothing left to do */
+        memcpy(x25519, comp.ecdhe_pool.key[0].pub, sizeof(x25519));
+        memcpy(p256, comp.ecdhe_pool.key[1].pub, sizeof(p256));
+        o.groups = groups[j];
+        CHECK(handshake(&o, "localhost", NONE));
+        CHECK(contains(L.hello, L.hello_len, x25519, sizeof(x25519)));
+        CHECK(contains(L.hello, L.hello_len, p256, sizeof(p256)));
+        CHECK(!comp.ecdhe_pool.ready[0] && !comp.ecdhe_pool.ready[1]);
+        tls_status(st);
+        CHECK(st[WD_TLSS_STATE] == 2);
+        exchange(100);
+        finish();
+        /* Not refilled: this ClientHello's shares are made on demand. */
+        CHECK(handshake(&o, "localhost", NONE));
+        CHECK(!contains(L.hello, L.hello_len, x25519, sizeof(x25519)));
+        CHECK(!contains(L.hello, L.hello_len, p256, sizeof(p256)));
+        finish();
+    }
 }
 
 static void
@@ -1384,6 +1443,300 @@ test_tls12_any_changed_byte_refused(void)
     finish();
 }
 
+/* ---- secure boot and attestation (issue 6) ---- */
+
+static size_t
+spki_of(EVP_PKEY *key, uint8_t *out)
+{
+    unsigned char *p = out;
+    int n = i2d_PUBKEY(key, &p);
+
+    CHECK(n > 0);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* The companion's remaining identity, a firmware-signing key, and LOCK. */
+static void
+lock_with_firmware_key(EVP_PKEY *firmware)
+{
+    static uint8_t req[4096];
+    uint8_t name[] = {0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55,
+                      0x04, 0x03, 0x0c, 0x04, 'a',  't',  's',  't'};
+    EVP_PKEY *admin = EVP_EC_gen("P-256");
+    size_t n;
+
+    req[0] = WD_KEY_ATTESTATION;
+    req[1] = WD_CURVE_P256;
+    CHECK(call(WD_CMD_KEY_GENERATE, req, 2) == WD_STATUS_OK);
+    req[0] = WD_KEY_ATTESTATION;
+    memcpy(req + 1, name, sizeof(name));
+    CHECK(call(WD_CMD_CSR_CREATE, req, 1 + sizeof(name)) == WD_STATUS_OK);
+    n = wt_pki_sign_csr(pki, resp, resp_len, 4343, req + 2);
+    req[0] = WD_CERT_ATTESTATION;
+    req[1] = 0;
+    CHECK(call(WD_CMD_CERT_INSTALL, req, 2 + n) == WD_STATUS_OK);
+    req[0] = WD_PUBKEY_ADMIN;
+    n = spki_of(admin, req + 1);
+    CHECK(call(WD_CMD_PUBKEY_INSTALL, req, 1 + n) == WD_STATUS_OK);
+    req[0] = WD_PUBKEY_FIRMWARE;
+    n = spki_of(firmware, req + 1);
+    CHECK(call(WD_CMD_PUBKEY_INSTALL, req, 1 + n) == WD_STATUS_OK);
+    CHECK(call(WD_CMD_SERIAL_SET, "boot-0001", 9) == WD_STATUS_OK);
+    CHECK(call(WD_CMD_LOCK, NULL, 0) == WD_STATUS_OK);
+    EVP_PKEY_free(admin);
+}
+
+/* A BOOT request: version, key's signature over (measurement, signed). */
+static size_t
+boot_request(EVP_PKEY *key, const uint8_t m[32], uint32_t signed_version,
+             uint32_t sent_version, const char *config, uint8_t *req)
+{
+    uint8_t form[17 + 32 + 4];
+    size_t sig_len = 128, n;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+    memcpy(form, WD_BOOT_SIGNED_LABEL, 17);
+    memcpy(form + 17, m, 32);
+    wd_put32(form + 49, signed_version);
+    wd_put32(req, sent_version);
+    CHECK(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1);
+    CHECK(EVP_DigestSign(md, req + 5, &sig_len, form, sizeof(form)) == 1);
+    EVP_MD_CTX_free(md);
+    req[4] = (uint8_t)sig_len;
+    n = 5 + sig_len;
+    req[n++] = (uint8_t)strlen(config);
+    memcpy(req + n, config, strlen(config));
+    return n + strlen(config);
+}
+
+static int
+client_cert_sent(void)
+{
+    uint8_t st[64];
+
+    tls_status(st);
+    return (st[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT) != 0;
+}
+
+/* Checks the attestation signature with the attestation certificate. */
+static int
+attestation_verifies(const uint8_t *st, size_t st_len, const uint8_t *sig,
+                     size_t sig_len, const uint8_t *cert_der, size_t cert_len)
+{
+    const unsigned char *p = cert_der;
+    X509 *cert = d2i_X509(NULL, &p, (long)cert_len);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok;
+
+    ok = cert != NULL &&
+         EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
+                              X509_get0_pubkey(cert)) == 1 &&
+         EVP_DigestVerify(md, sig, sig_len, st, st_len) == 1;
+    EVP_MD_CTX_free(md);
+    X509_free(cert);
+    return ok;
+}
+
+/*
+ * Secure boot gating: once locked, the device key signs only on a
+ * channel whose host firmware the companion measured (the platform's
+ * measurement, never the host's) and the firmware key vouched for.
+ */
+static void
+test_secure_boot(void)
+{
+    static uint8_t req[512], cert[2048], st[256], sig[128];
+    struct server_opts required = {NULL, NULL, 1, NULL, 0, NULL, 0};
+    struct server_opts optional = {NULL, NULL, 2, NULL, 0, NULL, 0};
+    EVP_PKEY *firmware = EVP_EC_gen("P-256");
+    EVP_PKEY *stranger = EVP_EC_gen("P-256");
+    struct warden_attestation a;
+    struct wc_channel other;
+    uint8_t m[32], challenge[32];
+    size_t n, cert_len, st_len, sig_len;
+    unsigned i;
+
+    memset(mp.host_image_hash, 0x5a, sizeof(mp.host_image_hash));
+    lock_with_firmware_key(firmware);
+    wt_memplat_measurement(&mp, "app.conf", m);
+
+    /* No boot report: server authentication works, the key stays locked. */
+    CHECK(handshake(&optional, "localhost", NONE));
+    CHECK(!client_cert_sent());
+    {
+        uint8_t stt[64];
+
+        tls_status(stt);
+        CHECK(stt[WD_TLSS_FLAGS] & WD_TLSS_F_KEY_LOCKED);
+    }
+    finish();
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+
+    /* Refused: another key, another version, another configuration. */
+    n = boot_request(stranger, m, 1, 1, "app.conf", req);
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_BOOT_REFUSED);
+    n = boot_request(firmware, m, 1, 2, "app.conf", req);
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_BOOT_REFUSED);
+    n = boot_request(firmware, m, 1, 1, "other.conf", req);
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_BOOT_REFUSED);
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+    /* The host's image changed: the old signature no longer fits. */
+    mp.host_image_hash[0] ^= 1;
+    n = boot_request(firmware, m, 1, 1, "app.conf", req);
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_BOOT_REFUSED);
+    mp.host_image_hash[0] ^= 1;
+    mp.fail_measure = 1;
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_NOT_MEASURED);
+    mp.fail_measure = 0;
+
+    /* Malformed reports. */
+    CHECK(call(WD_CMD_BOOT, req, 4) == WD_STATUS_BAD_PAYLOAD);
+    CHECK(call(WD_CMD_BOOT, req, n - 1) == WD_STATUS_BAD_PAYLOAD);
+    CHECK(call(WD_CMD_BOOT, req, n + 1) == WD_STATUS_BAD_PAYLOAD);
+    req[4] = 0;
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_BAD_PAYLOAD);
+    n = boot_request(firmware, m, 1, 1, "app.conf", req);
+    req[n - 2] = 0; /* a NUL inside the configuration's name */
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_BAD_PAYLOAD);
+
+    /* The good report unlocks the key, on this channel only. */
+    n = boot_request(firmware, m, 7, 7, "app.conf", req);
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_OK);
+    CHECK(resp_len == 33 && resp[0] == WD_BOOT_VERIFIED);
+    CHECK_MEM(resp + 1, m, 32);
+    CHECK(handshake(&required, "localhost", NONE));
+    CHECK(client_cert_sent());
+    CHECK(SSL_get_verify_result(L.ssl) == X509_V_OK);
+    exchange(100);
+    finish();
+    /* Another connection (here: the same memory, fresh) is locked. */
+    {
+        struct wc_channel saved = ch;
+
+        wc_channel_init(&ch);
+        CHECK(!handshake(&required, "localhost", NONE));
+        finish();
+        ch = saved;
+    }
+    wc_channel_init(&other);
+
+    /* Attestation: the statement tells the boot result and answers. */
+    for (i = 0; i < sizeof(challenge); i++) {
+        challenge[i] = (uint8_t)(i * 7 + 1);
+    }
+    CHECK(call(WD_CMD_ATTEST, challenge, 15) == WD_STATUS_BAD_PAYLOAD);
+    {
+        uint8_t too_long[65] = {0};
+
+        CHECK(call(WD_CMD_ATTEST, too_long, sizeof(too_long)) ==
+              WD_STATUS_BAD_PAYLOAD);
+    }
+    CHECK(call(WD_CMD_ATTEST, challenge, sizeof(challenge)) == WD_STATUS_OK);
+    st_len = wd_get16(resp);
+    CHECK(st_len + 2 < resp_len && st_len <= sizeof(st));
+    memcpy(st, resp + 2, st_len);
+    sig_len = resp_len - 2 - st_len;
+    memcpy(sig, resp + 2 + st_len, sig_len);
+    memset(&a, 0, sizeof(a));
+    CHECK(warden_attestation_parse(st, st_len, &a) == 0);
+    CHECK(a.challenge_len == 32 && memcmp(a.challenge, challenge, 32) == 0);
+    CHECK(strcmp(a.serial, "boot-0001") == 0);
+    CHECK(a.lifecycle == WD_LIFECYCLE_OPERATIONAL);
+    CHECK(a.boot_result == WARDEN_BOOT_VERIFIED && a.host_version == 7);
+    CHECK_MEM(a.measurement, m, 32);
+    CHECK(call(WD_CMD_CERT_READ, "\x02\x00", 2) == WD_STATUS_OK);
+    cert_len = resp_len;
+    memcpy(cert, resp, cert_len);
+    CHECK(attestation_verifies(st, st_len, sig, sig_len, cert, cert_len));
+    /* A changed challenge (or any byte) does not verify. */
+    st[16] ^= 1;
+    CHECK(!attestation_verifies(st, st_len, sig, sig_len, cert, cert_len));
+    st[16] ^= 1;
+    /* Another channel's statement: no boot report there. */
+    CHECK(wt_call(&comp, &other, WD_CMD_ATTEST, challenge, 16, resp,
+                  &resp_len) == WD_STATUS_OK);
+    CHECK(warden_attestation_parse(resp + 2, wd_get16(resp), &a) == 0);
+    CHECK(a.boot_result == WARDEN_BOOT_NONE && a.host_version == 0);
+
+    /* RESET: sessions end, the key locks again. */
+    CHECK(handshake(&required, "localhost", NONE));
+    CHECK(call(WD_CMD_RESET, "x", 1) == WD_STATUS_BAD_PAYLOAD);
+    CHECK(call(WD_CMD_RESET, NULL, 0) == WD_STATUS_OK);
+    CHECK(call(WD_CMD_TLS_STATUS, &L.session, 1) == WD_STATUS_NO_SESSION);
+    warden_rec_wipe(&L.rec);
+    SSL_free(L.ssl);
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+    CHECK(call(WD_CMD_ATTEST, challenge, 16) == WD_STATUS_OK);
+    CHECK(warden_attestation_parse(resp + 2, wd_get16(resp), &a) == 0);
+    CHECK(a.boot_result == WARDEN_BOOT_NONE);
+    /* A failed report after a good one locks too. */
+    n = boot_request(firmware, m, 7, 7, "app.conf", req);
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_OK);
+    n = boot_request(stranger, m, 7, 7, "app.conf", req);
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_BOOT_REFUSED);
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+
+    EVP_PKEY_free(firmware);
+    EVP_PKEY_free(stranger);
+}
+
+/*
+ * Attestation tells one companion from another: a statement of this
+ * companion does not verify with a second one's attestation certificate.
+ */
+static void
+test_attestation_other_device(void)
+{
+    static uint8_t st[256], sig[128], cert_b[2048];
+    EVP_PKEY *firmware = EVP_EC_gen("P-256");
+    uint8_t challenge[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                             15, 16};
+    size_t st_len, sig_len, cert_b_len;
+
+    /* Device A (seed 11, from provision()), then device B (seed 12). */
+    provision("root.pem", WD_CURVE_P256);
+    lock_with_firmware_key(firmware);
+    CHECK(call(WD_CMD_ATTEST, challenge, sizeof(challenge)) == WD_STATUS_OK);
+    st_len = wd_get16(resp);
+    memcpy(st, resp + 2, st_len);
+    sig_len = resp_len - 2 - st_len;
+    memcpy(sig, resp + 2 + st_len, sig_len);
+    CHECK(call(WD_CMD_CERT_READ, "\x02\x00", 2) == WD_STATUS_OK);
+    CHECK(attestation_verifies(st, st_len, sig, sig_len, resp, resp_len));
+
+    wc_companion_wipe(&comp);
+    wt_memplat_init(&mp, 12);
+    CHECK(wc_companion_init(&comp, &mp.plat) == WC_OK);
+    wc_channel_init(&ch);
+    {
+        uint8_t req[2] = {WD_KEY_ATTESTATION, WD_CURVE_P256};
+        uint8_t name[] = {0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03,
+                          0x55, 0x04, 0x03, 0x0c, 0x02, 'b',  'b'};
+        static uint8_t creq[4096];
+        size_t n;
+
+        CHECK(call(WD_CMD_KEY_GENERATE, req, 2) == WD_STATUS_OK);
+        creq[0] = WD_KEY_ATTESTATION;
+        memcpy(creq + 1, name, sizeof(name));
+        CHECK(call(WD_CMD_CSR_CREATE, creq, 1 + sizeof(name)) ==
+              WD_STATUS_OK);
+        n = wt_pki_sign_csr(pki, resp, resp_len, 4444, creq + 2);
+        creq[0] = WD_CERT_ATTESTATION;
+        creq[1] = 0;
+        CHECK(call(WD_CMD_CERT_INSTALL, creq, 2 + n) == WD_STATUS_OK);
+        CHECK(call(WD_CMD_CERT_READ, "\x02\x00", 2) == WD_STATUS_OK);
+        cert_b_len = resp_len;
+        memcpy(cert_b, resp, cert_b_len);
+    }
+    CHECK(!attestation_verifies(st, st_len, sig, sig_len, cert_b,
+                                cert_b_len));
+    EVP_PKEY_free(firmware);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1394,6 +1747,7 @@ main(int argc, char **argv)
     pki = argv[1];
     provision("root.pem", WD_CURVE_P256);
     test_suites_and_groups();
+    test_pooled_shares();
     test_no_request_tickets_key_update_bulk();
     test_refusals();
     test_made_chains();
@@ -1413,6 +1767,9 @@ main(int argc, char **argv)
     provision("root.pem", WD_CURVE_P384);
     test_suites_and_groups();
     test_tls12_suites_and_groups();
+    provision("root.pem", WD_CURVE_P256);
+    test_secure_boot();
+    test_attestation_other_device();
     wc_companion_wipe(&comp);
     return wt_finish("test_tls_openssl");
 }

@@ -28,6 +28,7 @@ command -v openssl >/dev/null 2>&1 || {
 me=tls_interop_test
 . "$(dirname "$0")/lib.sh"
 wt_setup
+wt_own_warden
 
 # ---- the companion ------------------------------------------------------
 

@@ -52,8 +52,16 @@ usage_connect(FILE *out)
             "  --quiet       do not tell what the companion decided\n"
             "\n"
             "Suites and groups narrow the companion's policy; they cannot\n"
-            "widen it.\n");
+            "widen it.\n"
+            "\n"
+            "Secure boot: before connecting, warden reports the signature\n"
+            "file next to its own executable (EXE.wsig, written by\n"
+            "`warden sign-firmware`); the companion measures the program\n"
+            "itself and unlocks the device key only if the signature\n"
+            "matches. Without that the server is still authenticated, but\n"
+            "no client certificate is sent.\n");
 }
+
 
 /* A name's number from list (suites or groups), 0 if none. */
 static unsigned
@@ -148,6 +156,9 @@ tell(struct warden_tls *tls, const char *host, const char *port)
         client = "not requested";
     } else if (info.client_cert) {
         client = "sent";
+    } else if (info.key_locked) {
+        client = "requested, withheld: device key locked (host firmware "
+                 "not verified)";
     } else {
         client = "requested, not sent";
     }
@@ -283,7 +294,7 @@ run_connect(const struct tool_opts *o, int argc, char **argv)
     unsigned suites[WARDEN_TLS_LIST_MAX], groups[WARDEN_TLS_LIST_MAX];
     struct warden_tls_options opts;
     struct warden_dev dev;
-    int ret;
+    int ret, booted;
 
     if (argc < 2) {
         return tool_usage_error("connect", "missing HOST and PORT", NULL);
@@ -312,9 +323,15 @@ run_connect(const struct tool_opts *o, int argc, char **argv)
     if (ret != 0) {
         return ret;
     }
+    booted = tool_secure_boot(&dev, "", o->quiet);
     if (warden_tls_connect(&tls, &dev, argv[0], argv[1], &opts) !=
         WARDEN_ERR_OK) {
         ret = tool_fail("connect", "%s", warden_tls_error(&tls));
+        if (!booted) {
+            fprintf(stderr, "warden: connect: (the device key was locked: "
+                            "if the server wanted a client certificate, it "
+                            "got none)\n");
+        }
         if (warden_tls_last_error(&tls, NULL) == WARDEN_ERR_ARGUMENT) {
             ret = EXIT_USAGE;
         }

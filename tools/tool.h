@@ -63,6 +63,14 @@ int tool_fail(const char *command, const char *fmt, ...) TK_PRINTF(2, 3);
 /* Opens the companion; on failure says why and returns the exit status. */
 int tool_open(struct warden_dev *dev, const char *address);
 
+/*
+ * Secure boot for this program: reports the signature file next to its
+ * executable (EXE.wsig) with configuration config ("" for none). Says on
+ * stderr what came of it unless quiet. Returns 1 if the device key is
+ * unlocked for dev.
+ */
+int tool_secure_boot(struct warden_dev *dev, const char *config, int quiet);
+
 /* The companion's status behind the last error, 0 for other errors. */
 unsigned tool_status(const struct warden_dev *dev);
 
@@ -109,5 +117,9 @@ int run_provision(const struct tool_opts *o, int argc, char **argv);
 void usage_provision(FILE *out);
 int run_connect(const struct tool_opts *o, int argc, char **argv);
 void usage_connect(FILE *out);
+int run_sign_firmware(const struct tool_opts *o, int argc, char **argv);
+void usage_sign_firmware(FILE *out);
+int run_attest(const struct tool_opts *o, int argc, char **argv);
+void usage_attest(FILE *out);
 
 #endif

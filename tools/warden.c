@@ -629,6 +629,8 @@ run_help(const struct tool_opts *o, int argc, char **argv)
 
 static const struct command commands[] = {
     {"status", run_status, usage_status, 0, 1},
+    {"sign-firmware", run_sign_firmware, usage_sign_firmware, OPT_OUT, 0},
+    {"attest", run_attest, usage_attest, 0, 1},
     {"random", run_random, usage_random, OPT_BYTES, 1},
     {"help", run_help, usage_help, 0, 0},
     {"provision", run_provision, usage_provision, OPT_CHECK, 1},

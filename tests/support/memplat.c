@@ -5,6 +5,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <bearssl.h>
+
+#include "wd_proto.h"
+
 /*
  * SplitMix64: a fast generator whose bytes pass the companion's health
  * tests, so seeded runs behave like a good source and repeat exactly.
@@ -159,6 +163,48 @@ mem_device_key(void *ctx, uint8_t key[WC_DEVICE_KEY_LEN])
     return 0;
 }
 
+static void
+config_hash(const char *config, size_t len, uint8_t out[32])
+{
+    br_sha256_context h;
+
+    br_sha256_init(&h);
+    br_sha256_update(&h, config, len);
+    br_sha256_out(&h, out);
+}
+
+static int
+mem_measure_host(void *ctx, const void *peer, const char *config,
+                 size_t config_len, uint8_t image_hash[32],
+                 uint8_t cfg_hash[32])
+{
+    struct wt_memplat *m = ctx;
+
+    (void)peer;
+    if (m->fail_measure) {
+        return -1;
+    }
+    memcpy(image_hash, m->host_image_hash, 32);
+    config_hash(config, config_len, cfg_hash);
+    return 0;
+}
+
+void
+wt_memplat_measurement(const struct wt_memplat *m, const char *config,
+                       uint8_t out[32])
+{
+    uint8_t cfg[32];
+    br_sha256_context h;
+
+    config_hash(config ? config : "", config ? strlen(config) : 0, cfg);
+    br_sha256_init(&h);
+    br_sha256_update(&h, WD_BOOT_MEASURE_LABEL,
+                     sizeof(WD_BOOT_MEASURE_LABEL) - 1);
+    br_sha256_update(&h, m->host_image_hash, 32);
+    br_sha256_update(&h, cfg, 32);
+    br_sha256_out(&h, out);
+}
+
 void
 wt_memplat_init(struct wt_memplat *m, uint64_t seed)
 {
@@ -172,6 +218,7 @@ wt_memplat_init(struct wt_memplat *m, uint64_t seed)
     m->plat.storage_sync = mem_sync;
     m->plat.entropy = mem_entropy;
     m->plat.device_key = mem_device_key;
+    m->plat.measure_host = mem_measure_host;
 
     wt_memplat_erase(m);
     for (i = 0; i < WC_DEVICE_KEY_LEN; i++) {

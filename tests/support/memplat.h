@@ -62,6 +62,14 @@ struct wt_memplat {
     int fail_syncs;
     int fail_device_key;
 
+    /*
+     * The host as measure_host sees it: its image hash, and the hash of
+     * a configuration is that of its name's bytes (tests have no files).
+     * fail_measure: the host cannot be measured.
+     */
+    uint8_t host_image_hash[32];
+    int fail_measure;
+
     /* Counters, for tests that look at how storage was used. */
     size_t writes;
     size_t bytes_written;
@@ -86,6 +94,14 @@ void wt_memplat_set_write_budget(struct wt_memplat *m, size_t budget);
  * again, as after any power cycle.
  */
 void wt_memplat_power_on(struct wt_memplat *m);
+
+/*
+ * The measurement the companion makes of a host with m's image hash and
+ * configuration name config (NULL: none), as docs/secure-boot.md defines
+ * it; tests sign it to unlock the device key.
+ */
+void wt_memplat_measurement(const struct wt_memplat *m, const char *config,
+                            uint8_t out[32]);
 
 /* Starts an entropy fault after good more bytes. */
 void wt_memplat_set_entropy_fault(struct wt_memplat *m,

@@ -1,0 +1,166 @@
+/* Measuring a connected program; see measure.h. */
+#define _GNU_SOURCE
+
+#include "measure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+/* Environment variables that put code not from the image in a process. */
+static const char *const injectors[] = {"LD_PRELOAD=", "LD_AUDIT=",
+                                        "LD_LIBRARY_PATH="};
+
+/* Hashes the open regular file fd; closes it. */
+static int
+hash_fd(int fd, const char *what, uint8_t out[32], char *why, size_t whylen)
+{
+    br_sha256_context h;
+    uint8_t buf[65536];
+    struct stat st;
+    ssize_t n;
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "%s is not a regular file", what);
+        close(fd);
+        return -1;
+    }
+    if (st.st_size > WEMU_MEASURE_FILE_MAX) {
+        snprintf(why, whylen, "%s is over %ld bytes", what,
+                 WEMU_MEASURE_FILE_MAX);
+        close(fd);
+        return -1;
+    }
+    br_sha256_init(&h);
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            snprintf(why, whylen, "reading %s: %s", what, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        br_sha256_update(&h, buf, (size_t)n);
+    }
+    close(fd);
+    br_sha256_out(&h, out);
+    return 0;
+}
+
+/* 0 if the process is neither traced nor started with a code injector. */
+static int
+check_untouched(pid_t pid, char *why, size_t whylen)
+{
+    char path[64], buf[8192], *line;
+    size_t len = 0, i, j;
+    ssize_t n;
+    FILE *f;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((line = fgets(buf, sizeof(buf), f)) != NULL) {
+        if (strncmp(line, "TracerPid:", 10) == 0 &&
+            strtol(line + 10, NULL, 10) != 0) {
+            fclose(f);
+            snprintf(why, whylen, "process %ld is being traced", (long)pid);
+            return -1;
+        }
+    }
+    fclose(f);
+
+    snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (len < sizeof(buf) - 1 &&
+           (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    /* Entries are NUL-separated; an environment over 8 KB is cut. */
+    for (i = 0; i < len; i += strlen(buf + i) + 1) {
+        for (j = 0; j < sizeof(injectors) / sizeof(injectors[0]); j++) {
+            if (strncmp(buf + i, injectors[j], strlen(injectors[j])) == 0) {
+                snprintf(why, whylen,
+                         "process %ld was started with %.*s set: code not "
+                         "in its image could run",
+                         (long)pid, (int)strlen(injectors[j]) - 1,
+                         injectors[j]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int
+wemu_measure_process(pid_t pid, const char *config, size_t config_len,
+                     uint8_t image_hash[32], uint8_t config_hash[32],
+                     char *why, size_t whylen)
+{
+    char path[64], name[PATH_MAX];
+    br_sha256_context h;
+    int fd, dir;
+
+    if (whylen > 0) {
+        why[0] = '\0';
+    }
+    if (pid <= 0) {
+        snprintf(why, whylen, "the peer's process is unknown");
+        return -1;
+    }
+    if (check_untouched(pid, why, whylen) != 0) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (hash_fd(fd, "the executable", image_hash, why, whylen) != 0) {
+        return -1;
+    }
+
+    if (config_len == 0) {
+        br_sha256_init(&h);
+        br_sha256_out(&h, config_hash);
+        return 0;
+    }
+    if (config_len >= sizeof(name)) {
+        snprintf(why, whylen, "configuration name too long");
+        return -1;
+    }
+    memcpy(name, config, config_len);
+    name[config_len] = '\0';
+    snprintf(path, sizeof(path), "/proc/%ld/cwd", (long)pid);
+    dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    close(dir);
+    if (fd < 0) {
+        snprintf(why, whylen, "configuration %s: %s", name,
+                 strerror(errno));
+        return -1;
+    }
+    return hash_fd(fd, "the configuration", config_hash, why, whylen);
+}

@@ -1,0 +1,177 @@
+#!/bin/sh
+# Secure boot and attestation end to end (issue 6): wardend measures the
+# program that connects (its executable and the configuration it names),
+# and the device key signs only for a program whose measurement the
+# firmware-signing key signed. A copy of the warden tool with one byte
+# changed after signing gets server authentication but no client
+# certificate; the signed one gets both. `warden attest` tells a genuine
+# companion, and refuses a CA that did not certify it.
+#
+#   boot_test.sh WARDEND WARDEN DEV_PKI
+
+wardend=${1:?usage: boot_test.sh WARDEND WARDEN DEV_PKI}
+warden=${2:?usage: boot_test.sh WARDEND WARDEN DEV_PKI}
+devpki=${3:?usage: boot_test.sh WARDEND WARDEN DEV_PKI}
+boot_config=$4 # test_boot_config, optional
+
+me=boot_test
+. "$(dirname "$0")/lib.sh"
+wt_setup
+wt_own_warden
+
+start_wardend state
+if ! sh "$devpki" --warden "$warden" --serial boot-0001 "$dir/pki" \
+    "$address" >"$dir/pki.log" 2>&1; then
+    echo "$me: provisioning failed:" >&2
+    cat "$dir/pki.log" >&2
+    exit 1
+fi
+pki=$dir/pki
+
+# server NAME VERIFY: one openssl s_server connection, -rev; VERIFY is
+# -Verify (certificate required) or -verify (asked for, optional).
+server() {
+    openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1 -rev \
+        -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
+        -key "$pki/server.key" -CAfile "$pki/root.pem" "$2" 1 \
+        >"$dir/$1.srv.out" 2>"$dir/$1.srv.err" </dev/null &
+    srv=$!
+    pids="$pids $srv"
+    port=""
+    tries=0
+    while [ -z "$port" ] && [ $tries -lt 100 ]; do
+        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
+            "$dir/$1.srv.out" 2>/dev/null)
+        tries=$((tries + 1))
+        [ -n "$port" ] || sleep 0.1
+    done
+    [ -n "$port" ] || { echo "$me: s_server did not start" >&2; exit 1; }
+}
+
+stop_server() {
+    kill -TERM "$srv" 2>/dev/null
+    wait "$srv" 2>/dev/null
+}
+
+echo "reading=1" >"$dir/in"
+
+# ---- the signed tool: verified, client certificate sent -----------------
+
+server signed -Verify
+run "signed" 0 sh -c "'$warden' --companion '$address' connect localhost \
+$port <'$dir/in'" &&
+    expect "signed" err '^secure boot: verified \(version 1, measurement' &&
+    expect "signed" err 'client certificate  sent' &&
+    expect "signed" out '^1=gnidaer$'
+stop_server
+
+# ---- one byte changed after signing: locked -------------------------------
+
+mkdir "$dir/tampered"
+cp "$warden" "$dir/tampered/warden"
+cp "$warden.wsig" "$dir/tampered/warden.wsig"
+# The last byte of the executable: changing it keeps the program running.
+size=$(wc -c <"$dir/tampered/warden")
+last=$(tail -c 1 "$dir/tampered/warden" | od -An -tu1 | tr -d ' ')
+printf "\\$(printf '%03o' $(((last + 1) % 256)))" |
+    dd of="$dir/tampered/warden" bs=1 seek=$((size - 1)) conv=notrunc \
+        2>/dev/null
+if cmp -s "$warden" "$dir/tampered/warden"; then
+    fail "tampered: the copy was not changed"
+fi
+
+server tampered-required -Verify
+run "tampered, certificate required" 1 sh -c "'$dir/tampered/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "tampered, certificate required" err \
+        'secure boot: BOOT: companion refused: host firmware not verified: signature does not match this host' &&
+    expect "tampered, certificate required" err \
+        'withheld: device key locked' &&
+    expect "tampered, certificate required" err 'certificate_required alert'
+stop_server
+
+server tampered-optional -verify
+run "tampered, certificate optional" 0 sh -c "'$dir/tampered/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "tampered, certificate optional" err \
+        'client certificate  requested, withheld: device key locked' &&
+    expect "tampered, certificate optional" out '^1=gnidaer$'
+stop_server
+
+# ---- no signature file, a broken one, code injection ----------------------
+
+mkdir "$dir/unsigned"
+cp "$warden" "$dir/unsigned/warden"
+server unsigned -verify
+run "no signature file" 0 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "no signature file" err \
+        "secure boot: no signature file .*unsigned/warden.wsig" &&
+    expect "no signature file" err 'withheld: device key locked'
+stop_server
+
+printf 'WSIG\001\000\000\000\001\377' >"$dir/unsigned/warden.wsig"
+server broken-sig -verify
+run "broken signature file" 0 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "broken signature file" err \
+        "secure boot: firmware signature .*warden.wsig: 10 bytes, but its header says 255" &&
+    expect "broken signature file" err 'withheld: device key locked'
+stop_server
+
+# The signed tool, but started with the loader told where else to find
+# code (LD_LIBRARY_PATH, like LD_PRELOAD and LD_AUDIT; a folder that does
+# not exist, so that the program runs as always): not measured.
+server injector -verify
+run "LD_LIBRARY_PATH" 0 sh -c "LD_LIBRARY_PATH=/nonexistent '$warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "LD_LIBRARY_PATH" err \
+        'secure boot: BOOT: companion refused: host firmware could not be measured' &&
+    expect "LD_LIBRARY_PATH" err 'withheld: device key locked'
+stop_server
+expect "LD_LIBRARY_PATH, wardend's log" state.log \
+    'cannot measure pid [0-9]+: process [0-9]+ was started with LD_LIBRARY_PATH set'
+
+# ---- sign-firmware: bad input ---------------------------------------------
+
+run "sign-firmware, not a key" 1 "$warden" sign-firmware "$pki/root.pem" 1 \
+    "$dir/unsigned/warden" &&
+    expect "sign-firmware, not a key" err 'root.pem'
+run "sign-firmware, bad version" 2 "$warden" sign-firmware \
+    "$pki/firmware.key" 1x "$dir/unsigned/warden" &&
+    expect "sign-firmware, bad version" err 'VERSION must be a number'
+run "sign-firmware, missing binary" 1 "$warden" sign-firmware \
+    "$pki/firmware.key" 1 "$dir/nothing" &&
+    expect "sign-firmware, missing binary" err 'nothing'
+
+# ---- attestation -----------------------------------------------------------
+
+run "attest" 0 "$warden" --companion "$address" attest "$pki/root.pem" \
+    "$pki/intermediate.pem" &&
+    expect "attest" out '^genuine' &&
+    expect "attest" out 'serial +boot-0001' &&
+    expect "attest" out 'secure boot +verified' &&
+    expect "attest" out 'host firmware +version 1'
+run "attest, unsigned program" 0 "$dir/tampered/warden" --companion \
+    "$address" attest "$pki/root.pem" "$pki/intermediate.pem" &&
+    expect "attest, unsigned program" out 'secure boot +refused'
+# Another PKI's CA did not certify this companion.
+sh "$devpki" "$dir/other-pki" >/dev/null 2>&1 ||
+    fail "could not make a second PKI"
+run "attest, other CA" 1 "$warden" --companion "$address" attest \
+    "$dir/other-pki/root.pem" "$dir/other-pki/intermediate.pem" &&
+    expect "attest, other CA" err 'NOT GENUINE: the attestation certificate does not chain'
+
+# ---- a configuration file measured with the program ----------------------
+
+if [ -n "$boot_config" ]; then
+    mkdir "$dir/config"
+    run "configuration" 0 "$boot_config" "$address" "$pki/firmware.key" \
+        "$dir/config" &&
+        expect "configuration" out 'test_boot_config: [0-9]+ passed, 0 failed'
+    expect "configuration, wardend's log" state.log \
+        'cannot measure pid [0-9]+: configuration missing.conf: No such file'
+fi
+
+kill -0 "$wardend_pid" 2>/dev/null || fail "wardend stopped"
+wt_summary

@@ -1,0 +1,100 @@
+/*
+ * wardend measures the configuration a program names along with its
+ * executable (docs/secure-boot.md). This program signs its own
+ * measurement with the firmware key (as `warden sign-firmware` would),
+ * then reports it with a configuration file and changes that file.
+ *
+ *   test_boot_config unix:SOCKET FIRMWARE_KEY WORK_DIR
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "tk_firmware.h"
+#include "warden.h"
+#include "wd_proto.h"
+
+static struct warden_dev dev;
+
+/* A signature for this program with configuration config (NULL: none). */
+static void
+sign_self(const char *key, const char *config, uint32_t version,
+          struct warden_firmware_sig *sig)
+{
+    uint8_t m[WARDEN_MEASUREMENT_LEN], file[TK_FIRMWARE_SIG_FILE_MAX];
+    struct tk_err e;
+    size_t len = 0;
+
+    memset(sig, 0, sizeof(*sig));
+    CHECK(tk_measure_files("/proc/self/exe", config, m, &e) == 0);
+    CHECK(tk_firmware_sign(key, version, m, file, &len, &e) == 0);
+    CHECK(len > 10 && file[9] == len - 10);
+    sig->version = version;
+    sig->sig_len = len - 10;
+    memcpy(sig->sig, file + 10, sig->sig_len);
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static unsigned
+boot(const struct warden_firmware_sig *sig, const char *config)
+{
+    unsigned status = 0;
+
+    if (warden_boot(&dev, sig, config, NULL) == WARDEN_ERR_OK) {
+        return WD_STATUS_OK;
+    }
+    warden_last_error(&dev, &status);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct warden_firmware_sig with_config, without;
+
+    if (argc != 4) {
+        fprintf(stderr, "usage: test_boot_config ADDRESS KEY DIR\n");
+        return 2;
+    }
+    CHECK(chdir(argv[3]) == 0);
+    write_text("app.conf", "server = cloud.example\n");
+    sign_self(argv[2], "app.conf", 3, &with_config);
+    sign_self(argv[2], NULL, 3, &without);
+    CHECK(warden_open(&dev, argv[1]) == WARDEN_ERR_OK);
+
+    /* The file it names, relative to its working folder, is measured. */
+    CHECK(boot(&with_config, "app.conf") == WD_STATUS_OK);
+    CHECK(boot(&with_config, NULL) == WD_STATUS_BOOT_REFUSED);
+    CHECK(boot(&without, NULL) == WD_STATUS_OK);
+    CHECK(boot(&without, "app.conf") == WD_STATUS_BOOT_REFUSED);
+
+    /* wardend reads the file itself: a changed file is another one. */
+    write_text("app.conf", "server = evil.example\n");
+    CHECK(boot(&with_config, "app.conf") == WD_STATUS_BOOT_REFUSED);
+    write_text("app.conf", "server = cloud.example\n");
+    CHECK(boot(&with_config, "app.conf") == WD_STATUS_OK);
+
+    /* What cannot be measured. */
+    CHECK(boot(&with_config, "missing.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(mkdir("folder.conf", 0700) == 0);
+    CHECK(boot(&with_config, "folder.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(boot(&with_config, "/dev/zero") == WD_STATUS_NOT_MEASURED);
+
+    /* The companion kept serving through all of it. */
+    CHECK(boot(&with_config, "app.conf") == WD_STATUS_OK);
+    warden_close(&dev);
+    return wt_finish("test_boot_config");
+}
