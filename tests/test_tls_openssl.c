@@ -1572,6 +1572,23 @@ test_secure_boot(void)
     finish();
     CHECK(!handshake(&required, "localhost", NONE));
     finish();
+    /* The same in TLS 1.2: an empty Certificate, no CertificateVerify. */
+    optional.versions = SERVER_TLS12;
+    required.versions = SERVER_TLS12;
+    CHECK(handshake(&optional, "localhost", NONE));
+    CHECK(L.tls12 && !client_cert_sent());
+    {
+        uint8_t stt[64];
+
+        tls_status(stt);
+        CHECK(stt[WD_TLSS_FLAGS] & WD_TLSS_F_KEY_LOCKED);
+        CHECK(!(stt[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT));
+    }
+    finish();
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+    optional.versions = SERVER_TLS13;
+    required.versions = SERVER_TLS13;
 
     /* Refused: another key, another version, another configuration. */
     n = boot_request(stranger, m, 1, 1, "app.conf", req);
@@ -1611,6 +1628,13 @@ test_secure_boot(void)
     CHECK(SSL_get_verify_result(L.ssl) == X509_V_OK);
     exchange(100);
     finish();
+    required.versions = SERVER_TLS12;
+    CHECK(handshake(&required, "localhost", NONE));
+    CHECK(L.tls12 && client_cert_sent());
+    CHECK(SSL_get_verify_result(L.ssl) == X509_V_OK);
+    exchange(100);
+    finish();
+    required.versions = SERVER_TLS13;
     /* Another connection (here: the same memory, fresh) is locked. */
     {
         struct wc_channel saved = ch;
