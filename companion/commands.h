@@ -51,6 +51,10 @@ WC_HANDLER(wc_cmd_tls_key_update);
 WC_HANDLER(wc_cmd_tls_status);
 WC_HANDLER(wc_cmd_tls_close);
 
+/* cmd_admin.c */
+WC_HANDLER(wc_cmd_admin_status);
+WC_HANDLER(wc_cmd_admin_update);
+
 /* cmd_boot.c */
 WC_HANDLER(wc_cmd_boot);
 WC_HANDLER(wc_cmd_attest);

@@ -13,6 +13,7 @@
                  LC_BIT(WD_LIFECYCLE_OPERATIONAL))
 #define LC_ANY (LC_LIVE | LC_BIT(WD_LIFECYCLE_DECOMMISSIONED))
 #define LC_FACTORY LC_BIT(WD_LIFECYCLE_MANUFACTURING)
+#define LC_FIELD LC_BIT(WD_LIFECYCLE_OPERATIONAL)
 
 struct command_entry {
     wc_handler handler;
@@ -45,6 +46,8 @@ static const struct command_entry commands[] = {
     [WD_CMD_BOOT] = {wc_cmd_boot, LC_LIVE, 0},
     [WD_CMD_ATTEST] = {wc_cmd_attest, LC_LIVE, 0},
     [WD_CMD_RESET] = {wc_cmd_reset, LC_ANY, 1},
+    [WD_CMD_ADMIN_STATUS] = {wc_cmd_admin_status, LC_ANY, 0},
+    [WD_CMD_ADMIN_UPDATE] = {wc_cmd_admin_update, LC_FIELD, 0},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

@@ -23,4 +23,9 @@
 #define WC_REC_ADMIN_KEY 0x0040
 #define WC_REC_FIRMWARE_KEY 0x0041
 
+/* What admin-signed updates keep (admin.h). */
+#define WC_REC_ADMIN_COUNTER 0x0060 /* u64, last accepted update counter */
+#define WC_REC_TIME_FLOOR 0x0061    /* u64 seconds since 1970, signed in */
+#define WC_REC_POLICY 0x0062        /* POLICY_SET payload (wd_admin.h) */
+
 #endif

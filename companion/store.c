@@ -600,6 +600,42 @@ fail:
     return err;
 }
 
+/* Writes zeros over [off, end) of storage. */
+static int
+zero_range(const struct wc_platform *p, size_t off, size_t end)
+{
+    static const uint8_t zeros[PIECE];
+    size_t n;
+
+    for (; off < end; off += n) {
+        n = end - off < sizeof(zeros) ? end - off : sizeof(zeros);
+        if (p->storage_write(p->ctx, off, zeros, n) != 0) {
+            return WC_STORAGE_IO;
+        }
+    }
+    return WC_OK;
+}
+
+int
+wc_store_scrub(struct wc_store *s)
+{
+    const struct wc_platform *p = s->plat;
+    size_t image_end = slot_offset(s->current) + WC_STORE_HEADER_LEN +
+                       s->data_used + WC_STORE_MAC_LEN;
+    size_t other = slot_offset(s->current ^ 1u);
+
+    if (s->failed) {
+        return WC_STORAGE_FAILED;
+    }
+    if (zero_range(p, other, other + WC_STORE_SLOT_SIZE) != WC_OK ||
+        zero_range(p, image_end,
+                   slot_offset(s->current) + WC_STORE_SLOT_SIZE) != WC_OK ||
+        p->storage_sync(p->ctx) != 0) {
+        return WC_STORAGE_IO;
+    }
+    return WC_OK;
+}
+
 void
 wc_store_revert(struct wc_store *s)
 {

@@ -105,6 +105,17 @@ int wc_store_commit(struct wc_store *s,
  */
 void wc_store_revert(struct wc_store *s);
 
+/*
+ * Overwrites with zeros every byte of storage outside the current image:
+ * the other slot, which still holds the image before the last commit,
+ * and the current slot past its MAC. After records were deleted so that
+ * no copy of them may stay behind (decommissioning), this removes the
+ * older images that still had them. The current image is not touched,
+ * so a power cut during the scrub loses nothing. Returns WC_OK or
+ * WC_STORAGE_IO.
+ */
+int wc_store_scrub(struct wc_store *s);
+
 /* Bytes of record data and overhead in use, and the most there can be. */
 size_t wc_store_used(const struct wc_store *s);
 size_t wc_store_capacity(void);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "admin.h"
 #include "boot.h"
 #include "commands.h"
 #include "keys.h"
@@ -79,12 +80,6 @@ static const uint8_t hrr_random[32] = {
     0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
     0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
-
-/*
- * The companion has no clock. It never validates below this floor, the
- * build's date; later work moves it forward with admin-signed times.
- */
-#define TIME_FLOOR 1764547200 /* 2025-12-01T00:00:00Z */
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -358,7 +353,7 @@ wc_tls_open(struct wc_companion *c, struct wc_tls_session *s,
     lo = wc_tlsr_u32(&r);
     host_time = (int64_t)(((uint64_t)hi << 32) | lo);
     /* Design §5: the host's clock counts only at or above the floor. */
-    s->now = host_time > TIME_FLOOR ? host_time : TIME_FLOOR;
+    s->now = host_time > wc_time_floor(c) ? host_time : wc_time_floor(c);
 
     s->name_len = wc_tlsr_u8(&r);
     wc_tlsr_bytes(&r, &p, s->name_len);
@@ -383,6 +378,11 @@ wc_tls_open(struct wc_companion *c, struct wc_tls_session *s,
         narrow(&r, policy_groups, COUNT(policy_groups), s->groups,
                &s->n_groups) != 0) {
         return r.err ? WD_STATUS_BAD_PAYLOAD : WD_STATUS_POLICY;
+    }
+    /* An admin-signed policy may leave out more (admin.h). */
+    if (wc_policy_apply(c, s->suites, &s->n_suites, s->groups,
+                        &s->n_groups) != 0) {
+        return WD_STATUS_POLICY;
     }
     if (wc_tlsr_done(&r) != 0) {
         return WD_STATUS_BAD_PAYLOAD;

@@ -5,7 +5,9 @@
  * pseudorandom key to itself, while TLS 1.3 expands many times from
  * secrets held between steps. So HKDF-Extract and HKDF-Expand (RFC 5869
  * 2.2 and 2.3) are written here as the few HMAC calls they are, over
- * BearSSL's HMAC; every hash and MAC is BearSSL's.
+ * BearSSL's HMAC; every hash and MAC is BearSSL's. HKDF-Expand-Label is
+ * HKDF-Expand with a structured info, run by the same loop, so that
+ * tests/wycheproof.c checks that loop with arbitrary info too.
  */
 #include "tls13_schedule.h"
 
@@ -93,45 +95,56 @@ empty_hash(const br_hash_class *h, uint8_t *out)
     h->out(&hc.vtable, out);
 }
 
+/* HMAC-Hash(key, msg) (RFC 2104), one hash length into out. */
+static void
+hmac(const br_hash_class *h, const uint8_t *key, size_t key_len,
+     const uint8_t *msg, size_t msg_len, uint8_t *out)
+{
+    br_hmac_key_context kc;
+    br_hmac_context hc;
+
+    br_hmac_key_init(&kc, h, key, key_len);
+    br_hmac_init(&hc, &kc, 0);
+    br_hmac_update(&hc, msg, msg_len);
+    br_hmac_out(&hc, out);
+    wc_wipe(&kc, sizeof(kc));
+    wc_wipe(&hc, sizeof(hc));
+}
+
 /* HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 2.2). */
 static void
 hkdf_extract(const br_hash_class *h, const uint8_t *salt, size_t salt_len,
              const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
 {
-    br_hmac_key_context kc;
-    br_hmac_context hc;
-
-    br_hmac_key_init(&kc, h, salt, salt_len);
-    br_hmac_init(&hc, &kc, 0);
-    br_hmac_update(&hc, ikm, ikm_len);
-    br_hmac_out(&hc, prk);
-    wc_wipe(&kc, sizeof(kc));
-    wc_wipe(&hc, sizeof(hc));
+    hmac(h, salt, salt_len, ikm, ikm_len, prk);
 }
 
 /*
- * HKDF-Expand(PRK, HkdfLabel, L) (RFC 5869 2.3) with the HkdfLabel of
- * RFC 8446 7.1 fed to HMAC piece by piece:
- *   T(0) = empty, T(i) = HMAC(PRK, T(i-1) | HkdfLabel | i),
+ * One piece of HKDF-Expand's info. HkdfLabel is never built in one
+ * buffer: its parts go to HMAC as they are.
+ */
+struct info_part {
+    const void *data;
+    size_t len;
+};
+
+/*
+ * HKDF-Expand(PRK, info, L) (RFC 5869 2.3), info being the concatenation
+ * of parts:
+ *   T(0) = empty, T(i) = HMAC(PRK, T(i-1) | info | i),
  *   OKM = the first L bytes of T(1) | T(2) | ...
  * Arguments are checked by the caller: L is at most 255 hash lengths.
  */
 static void
-expand_label(const br_hash_class *h, const uint8_t *prk, size_t prk_len,
-             const char *label, size_t label_len, const uint8_t *context,
-             size_t context_len, uint8_t *out, size_t out_len)
+hkdf_expand(const br_hash_class *h, const uint8_t *prk, size_t prk_len,
+            const struct info_part *parts, size_t part_count, uint8_t *out,
+            size_t out_len)
 {
     br_hmac_key_context kc;
     br_hmac_context hc;
     uint8_t t[WC_TLS13_HASH_MAX];
-    uint8_t head[3], ctx_len, i;
-    size_t t_len, n;
-
-    /* struct { uint16 length; opaque label<7..255>; ... } HkdfLabel */
-    head[0] = (uint8_t)(out_len >> 8);
-    head[1] = (uint8_t)out_len;
-    head[2] = (uint8_t)(LABEL_PREFIX_LEN + label_len);
-    ctx_len = (uint8_t)context_len;
+    uint8_t i;
+    size_t t_len, n, k;
 
     br_hmac_key_init(&kc, h, prk, prk_len);
     t_len = 0;
@@ -140,12 +153,9 @@ expand_label(const br_hash_class *h, const uint8_t *prk, size_t prk_len,
         i++;
         br_hmac_init(&hc, &kc, 0);
         br_hmac_update(&hc, t, t_len);
-        br_hmac_update(&hc, head, sizeof(head));
-        br_hmac_update(&hc, LABEL_PREFIX, LABEL_PREFIX_LEN);
-        br_hmac_update(&hc, label, label_len);
-        /* opaque context<0..255> */
-        br_hmac_update(&hc, &ctx_len, 1);
-        br_hmac_update(&hc, context, context_len);
+        for (k = 0; k < part_count; k++) {
+            br_hmac_update(&hc, parts[k].data, parts[k].len);
+        }
         br_hmac_update(&hc, &i, 1);
         t_len = br_hmac_out(&hc, t);
 
@@ -157,6 +167,82 @@ expand_label(const br_hash_class *h, const uint8_t *prk, size_t prk_len,
     wc_wipe(&kc, sizeof(kc));
     wc_wipe(&hc, sizeof(hc));
     wc_wipe(t, sizeof(t));
+}
+
+/* HKDF-Expand(PRK, HkdfLabel, L) (RFC 8446 7.1), arguments checked. */
+static void
+expand_label(const br_hash_class *h, const uint8_t *prk, size_t prk_len,
+             const char *label, size_t label_len, const uint8_t *context,
+             size_t context_len, uint8_t *out, size_t out_len)
+{
+    uint8_t head[3], ctx_len;
+    struct info_part parts[5];
+
+    /* struct { uint16 length; opaque label<7..255>; ... } HkdfLabel */
+    head[0] = (uint8_t)(out_len >> 8);
+    head[1] = (uint8_t)out_len;
+    head[2] = (uint8_t)(LABEL_PREFIX_LEN + label_len);
+    ctx_len = (uint8_t)context_len;
+
+    parts[0].data = head;
+    parts[0].len = sizeof(head);
+    parts[1].data = LABEL_PREFIX;
+    parts[1].len = LABEL_PREFIX_LEN;
+    parts[2].data = label;
+    parts[2].len = label_len;
+    /* opaque context<0..255> */
+    parts[3].data = &ctx_len;
+    parts[3].len = 1;
+    parts[4].data = context;
+    parts[4].len = context_len;
+    hkdf_expand(h, prk, prk_len, parts, 5, out, out_len);
+}
+
+int
+wc_tls13_hmac(const br_hash_class *h, const uint8_t *key, size_t key_len,
+              const uint8_t *msg, size_t msg_len,
+              uint8_t out[WC_TLS13_HASH_MAX])
+{
+    if (out == NULL) {
+        return WC_TLS13_ARGUMENT;
+    }
+    if (hash_len_of(h) == 0 || (key == NULL && key_len > 0) ||
+        (msg == NULL && msg_len > 0)) {
+        memset(out, 0, WC_TLS13_HASH_MAX);
+        return WC_TLS13_ARGUMENT;
+    }
+    hmac(h, key, key_len, msg, msg_len, out);
+    return WC_TLS13_OK;
+}
+
+int
+wc_tls13_hkdf_extract(const br_hash_class *h, const uint8_t *salt,
+                      size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+                      uint8_t prk[WC_TLS13_HASH_MAX])
+{
+    return wc_tls13_hmac(h, salt, salt_len, ikm, ikm_len, prk);
+}
+
+int
+wc_tls13_hkdf_expand(const br_hash_class *h, const uint8_t *prk, size_t prk_len,
+                     const uint8_t *info, size_t info_len, uint8_t *out,
+                     size_t out_len)
+{
+    size_t hash_len = hash_len_of(h);
+    struct info_part part;
+
+    if (out == NULL) {
+        return WC_TLS13_ARGUMENT;
+    }
+    if (hash_len == 0 || prk == NULL || (info == NULL && info_len > 0) ||
+        out_len == 0 || out_len > 255 * hash_len) {
+        memset(out, 0, out_len);
+        return WC_TLS13_ARGUMENT;
+    }
+    part.data = info;
+    part.len = info_len;
+    hkdf_expand(h, prk, prk_len, &part, 1, out, out_len);
+    return WC_TLS13_OK;
 }
 
 /* Derive-Secret with checked arguments (RFC 8446 7.1). */
@@ -480,19 +566,12 @@ finished(const struct wc_tls13_schedule *ks, const uint8_t *base_key,
          const uint8_t *transcript_hash, uint8_t *out)
 {
     const br_hash_class *h = hash_of_len(ks->hash_len);
-    br_hmac_key_context kc;
-    br_hmac_context hc;
     uint8_t key[WC_TLS13_HASH_MAX];
 
     expand_label(h, base_key, ks->hash_len, "finished", 8, NULL, 0, key,
                  ks->hash_len);
     WC_TEST_SECRET("finished key", key, ks->hash_len);
-    br_hmac_key_init(&kc, h, key, ks->hash_len);
-    br_hmac_init(&hc, &kc, 0);
-    br_hmac_update(&hc, transcript_hash, ks->hash_len);
-    br_hmac_out(&hc, out);
-    wc_wipe(&kc, sizeof(kc));
-    wc_wipe(&hc, sizeof(hc));
+    hmac(h, key, ks->hash_len, transcript_hash, ks->hash_len, out);
     wc_wipe(key, sizeof(key));
 }
 

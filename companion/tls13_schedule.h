@@ -108,6 +108,30 @@ int wc_tls13_derive_secret(const br_hash_class *h, const uint8_t *secret,
                            const char *label, const uint8_t *transcript_hash,
                            uint8_t *out);
 
+/*
+ * The primitives under the schedule, with the lengths open: the code
+ * every extract, expand and Finished MAC above and below runs, reachable
+ * on its own so that public vectors (Wycheproof) can check it. h is
+ * &br_sha256_vtable or &br_sha384_vtable; a NULL pointer is allowed only
+ * with length 0. Each returns WC_TLS13_OK or WC_TLS13_ARGUMENT (out is
+ * then zeroed when it is not NULL). What they write is secret.
+ *
+ * wc_tls13_hmac: HMAC-Hash(key, msg) (RFC 2104), one hash length.
+ * wc_tls13_hkdf_extract: HKDF-Extract(salt, ikm) (RFC 5869 2.2), one
+ *   hash length; an empty salt acts as HashLen zero bytes.
+ * wc_tls13_hkdf_expand: HKDF-Expand(prk, info, out_len) (RFC 5869 2.3);
+ *   out_len is 1 to 255 hash lengths, anything longer is refused.
+ */
+int wc_tls13_hmac(const br_hash_class *h, const uint8_t *key, size_t key_len,
+                  const uint8_t *msg, size_t msg_len,
+                  uint8_t out[WC_TLS13_HASH_MAX]);
+int wc_tls13_hkdf_extract(const br_hash_class *h, const uint8_t *salt,
+                          size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+                          uint8_t prk[WC_TLS13_HASH_MAX]);
+int wc_tls13_hkdf_expand(const br_hash_class *h, const uint8_t *prk,
+                         size_t prk_len, const uint8_t *info, size_t info_len,
+                         uint8_t *out, size_t out_len);
+
 /* Transcript states. */
 enum wc_tls13_transcript_state {
     WC_TLS13_TRANSCRIPT_NONE = 0, /* wiped or never initialised */

@@ -255,6 +255,16 @@ check_leaf(const struct wc_x509 *leaf, const struct wc_verify_input *in)
     }
     if (r == WC_VERIFY_OK) {
         r = check_issued(leaf);
+        /*
+         * A self-signed server certificate may leave out the AKI (RFC
+         * 5280 4.2.1.1). It is refused all the same, for what is really
+         * wrong with it: nothing the companion trusts issued it.
+         */
+        if (r == WC_VERIFY_MALFORMED &&
+            same_name(leaf->subject, leaf->subject_len, leaf->issuer,
+                      leaf->issuer_len)) {
+            r = WC_VERIFY_NO_ISSUER;
+        }
     }
     if (r != WC_VERIFY_OK) {
         return r;

@@ -78,6 +78,15 @@ suite_key_len(unsigned version, unsigned suite)
     return 0;
 }
 
+/* Key length of any suite of either version: the AEAD's own check. */
+static size_t
+aead_key_len(unsigned suite)
+{
+    size_t n = suite_key_len(WARDEN_TLS_1_3, suite);
+
+    return n != 0 ? n : suite_key_len(WARDEN_TLS_1_2, suite);
+}
+
 static int
 is_ccm(unsigned suite)
 {
@@ -231,6 +240,102 @@ next_seq(struct warden_rec_aead *d)
 }
 
 /*
+ * The AEAD itself, for warden_rec_aead_seal() and _open(): data in
+ * place, tag_out written when sealing, tag_in checked when opening (the
+ * comparison is BearSSL's, in constant time).
+ */
+static int
+aead(struct warden_rec_aead *d, int encrypt, const uint8_t *nonce,
+     size_t nonce_len, const uint8_t *aad, size_t aad_len, uint8_t *data,
+     size_t len, uint8_t *tag_out, const uint8_t *tag_in, size_t tag_len)
+{
+    uint32_t ok = 1;
+
+    /* Only what the suites use: a 12-byte nonce, a 16-byte tag. */
+    if (d == NULL || aead_key_len(d->suite) == 0 || nonce == NULL ||
+        nonce_len != WARDEN_REC_IV_LEN || tag_len != WARDEN_REC_TAG_LEN ||
+        (aad == NULL && aad_len > 0) || (data == NULL && len > 0) ||
+        len > WARDEN_REC_AEAD_DATA_MAX) {
+        return WARDEN_REC_ARGUMENT;
+    }
+    if (is_ccm(d->suite)) {
+        br_ccm_context *ccm = &d->u.ccm.ccm;
+
+        /* Cannot fail: 12-byte nonce, 16-byte tag, len below 2^24. */
+        if (!br_ccm_reset(ccm, nonce, nonce_len, aad_len, len, tag_len)) {
+            return WARDEN_REC_ARGUMENT;
+        }
+        br_ccm_aad_inject(ccm, aad, aad_len);
+        br_ccm_flip(ccm);
+        br_ccm_run(ccm, encrypt, data, len);
+        if (encrypt) {
+            br_ccm_get_tag(ccm, tag_out);
+        } else {
+            ok = br_ccm_check_tag(ccm, tag_in);
+        }
+    } else {
+        br_gcm_context *gcm = &d->u.gcm.gcm;
+
+        br_gcm_reset(gcm, nonce, nonce_len);
+        br_gcm_aad_inject(gcm, aad, aad_len);
+        br_gcm_flip(gcm);
+        br_gcm_run(gcm, encrypt, data, len);
+        if (encrypt) {
+            br_gcm_get_tag(gcm, tag_out);
+        } else {
+            ok = br_gcm_check_tag(gcm, tag_in);
+        }
+    }
+    /* From the frame that called BearSSL: see scrub_now(). */
+    scrub();
+    if (!ok) {
+        /* Decryption ran before the check: release none of it. */
+        warden_wipe(data, len);
+        return WARDEN_REC_BAD_RECORD_MAC;
+    }
+    return WARDEN_REC_OK;
+}
+
+int
+warden_rec_aead_init(struct warden_rec_aead *d, unsigned suite, int portable,
+                     const uint8_t *key, size_t key_len)
+{
+    if (d == NULL || key == NULL || key_len == 0 ||
+        key_len != aead_key_len(suite)) {
+        return WARDEN_REC_ARGUMENT;
+    }
+    wipe_keys(d);
+    d->suite = suite;
+    init_aead(d, portable, key, key_len);
+    return WARDEN_REC_OK;
+}
+
+int
+warden_rec_aead_seal(struct warden_rec_aead *d, const uint8_t *nonce,
+                     size_t nonce_len, const uint8_t *aad, size_t aad_len,
+                     uint8_t *data, size_t len, uint8_t *tag, size_t tag_len)
+{
+    if (tag == NULL) {
+        return WARDEN_REC_ARGUMENT;
+    }
+    return aead(d, 1, nonce, nonce_len, aad, aad_len, data, len, tag, NULL,
+                tag_len);
+}
+
+int
+warden_rec_aead_open(struct warden_rec_aead *d, const uint8_t *nonce,
+                     size_t nonce_len, const uint8_t *aad, size_t aad_len,
+                     uint8_t *data, size_t len, const uint8_t *tag,
+                     size_t tag_len)
+{
+    if (tag == NULL) {
+        return WARDEN_REC_ARGUMENT;
+    }
+    return aead(d, 0, nonce, nonce_len, aad, aad_len, data, len, NULL, tag,
+                tag_len);
+}
+
+/*
  * Encrypts or decrypts the len bytes at body in place, with aad_len
  * bytes of additional data: the record header (RFC 8446 5.2), or in
  * TLS 1.2 seq_num + type + version + length (RFC 5246 6.2.3.3), whose
@@ -244,42 +349,18 @@ run_aead(struct warden_rec_aead *d, int encrypt, const uint8_t *explicit_part,
          const uint8_t *aad, size_t aad_len, uint8_t *body, size_t len)
 {
     uint8_t nonce[WARDEN_REC_IV_LEN];
-    uint32_t ok = 1;
+    int rc;
 
     make_nonce(d, explicit_part, nonce);
-    if (is_ccm(d->suite)) {
-        br_ccm_context *ccm = &d->u.ccm.ccm;
-
-        /* Cannot fail: 12-byte nonce, 16-byte tag, len below 2^24. */
-        if (!br_ccm_reset(ccm, nonce, sizeof(nonce), aad_len, len,
-                          WARDEN_REC_TAG_LEN)) {
-            ok = 0;
-        } else {
-            br_ccm_aad_inject(ccm, aad, aad_len);
-            br_ccm_flip(ccm);
-            br_ccm_run(ccm, encrypt, body, len);
-            if (encrypt) {
-                br_ccm_get_tag(ccm, body + len);
-            } else {
-                ok = br_ccm_check_tag(ccm, body + len);
-            }
-        }
+    if (encrypt) {
+        rc = warden_rec_aead_seal(d, nonce, sizeof(nonce), aad, aad_len, body,
+                                  len, body + len, WARDEN_REC_TAG_LEN);
     } else {
-        br_gcm_context *gcm = &d->u.gcm.gcm;
-
-        br_gcm_reset(gcm, nonce, sizeof(nonce));
-        br_gcm_aad_inject(gcm, aad, aad_len);
-        br_gcm_flip(gcm);
-        br_gcm_run(gcm, encrypt, body, len);
-        if (encrypt) {
-            br_gcm_get_tag(gcm, body + len);
-        } else {
-            ok = br_gcm_check_tag(gcm, body + len);
-        }
+        rc = warden_rec_aead_open(d, nonce, sizeof(nonce), aad, aad_len, body,
+                                  len, body + len, WARDEN_REC_TAG_LEN);
     }
     warden_wipe(nonce, sizeof(nonce));
-    scrub();
-    return ok;
+    return rc == WARDEN_REC_OK;
 }
 
 /* Padding for a written record of len content bytes (RFC 8446 5.4). */
@@ -592,9 +673,9 @@ warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
         return WARDEN_REC_STATE;
     }
 
-    wipe_keys(d);
+    /* Cannot fail: suite and key length were checked above. */
+    (void)warden_rec_aead_init(d, suite, rec->portable, key, key_len);
     d->epoch = epoch;
-    d->suite = suite;
     if (rec->version == WARDEN_TLS_1_2) {
         d->nonce_mode = WARDEN_REC_NONCE_EXPLICIT;
         memcpy(d->iv, iv, WARDEN_REC_SALT_LEN);
@@ -602,7 +683,6 @@ warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
         d->nonce_mode = WARDEN_REC_NONCE_XOR;
         memcpy(d->iv, iv, WARDEN_REC_IV_LEN);
     }
-    init_aead(d, rec->portable, key, key_len);
     return WARDEN_REC_OK;
 }
 

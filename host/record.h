@@ -190,6 +190,35 @@ struct warden_rec_aead {
     } u;
 };
 
+/* Longest data one AEAD call takes (CCM's limit with a 12-byte nonce). */
+#define WARDEN_REC_AEAD_DATA_MAX ((size_t)0xFFFFFF)
+
+/*
+ * The AEAD under every protected record, with nonce and additional data
+ * open, so that public vectors (tests/wycheproof.c) check the code the
+ * records use. warden_rec_aead_init() wipes d and keys it for suite
+ * (key_len 16, or 32 for AES-256-GCM), on hardware AES and GHASH unless
+ * portable is set. _seal() encrypts len bytes of data in place and
+ * writes the tag; _open() decrypts them in place and checks the tag in
+ * constant time. Only what the suites use is taken: a nonce of
+ * WARDEN_REC_IV_LEN bytes, a tag of WARDEN_REC_TAG_LEN, up to
+ * WARDEN_REC_AEAD_DATA_MAX bytes; other lengths, an unkeyed d or a NULL
+ * pointer with a length return WARDEN_REC_ARGUMENT with data untouched.
+ * _open() returns WARDEN_REC_BAD_RECORD_MAC when the tag does not match,
+ * with data zeroed: no unauthenticated plaintext comes out. Wipe d after
+ * use (the record layer does).
+ */
+int warden_rec_aead_init(struct warden_rec_aead *d, unsigned suite,
+                         int portable, const uint8_t *key, size_t key_len);
+int warden_rec_aead_seal(struct warden_rec_aead *d, const uint8_t *nonce,
+                         size_t nonce_len, const uint8_t *aad, size_t aad_len,
+                         uint8_t *data, size_t len, uint8_t *tag,
+                         size_t tag_len);
+int warden_rec_aead_open(struct warden_rec_aead *d, const uint8_t *nonce,
+                         size_t nonce_len, const uint8_t *aad, size_t aad_len,
+                         uint8_t *data, size_t len, const uint8_t *tag,
+                         size_t tag_len);
+
 /*
  * A record layer for one connection. Fields are private. It points into
  * itself: do not copy or move it while in use.

@@ -366,6 +366,45 @@ int warden_cert_read(struct warden_dev *dev, unsigned kind, unsigned index,
                      uint8_t *out, size_t cap, size_t *out_len);
 
 /*
+ * Admin-signed updates (docs/protocol.md, section 10). In the operational
+ * state roots, policy, the device key and its certificates, the time
+ * floor and decommissioning change only through an update that the
+ * administrator's private key signed offline for this device's serial
+ * and a counter above the last one accepted (`warden admin` makes them).
+ * The host only carries it: it cannot make, change or replay one.
+ */
+#define WARDEN_ADMIN_POLICY_MAX 8
+#define WARDEN_UPDATE_MAX 4096
+
+struct warden_admin_status {
+    uint64_t counter;   /* last accepted; the next update needs more */
+    int64_t time_floor; /* in effect, seconds since 1970 (UTC) */
+    unsigned admin_key; /* curve of the admin key (WARDEN_CURVE_*), 0 none */
+    int policy_stored;  /* 0: the whole built-in policy is enabled */
+    size_t n_suites;    /* when stored: the suites and groups enabled */
+    unsigned suites[WARDEN_ADMIN_POLICY_MAX];
+    size_t n_groups;
+    unsigned groups[WARDEN_ADMIN_POLICY_MAX];
+};
+
+/* Reads the update counter, the time floor and the stored policy. */
+int warden_admin_status(struct warden_dev *dev,
+                        struct warden_admin_status *st);
+
+/*
+ * Hands the companion one signed update (the bytes of an update file,
+ * 1 to WARDEN_UPDATE_MAX). What the operation returns (a root slot, or
+ * the DER of a CSR after a key rotation) goes to out (capacity cap, may
+ * be NULL when cap is 0), its length to *out_len. Refusals come back as
+ * WARDEN_ERR_COMPANION with the status: BAD_SIGNATURE, WRONG_DEVICE,
+ * REPLAYED, STALE, TIME_BACKWARDS, or one of the operation's own; the
+ * companion's storage is then unchanged.
+ */
+int warden_admin_update(struct warden_dev *dev, const uint8_t *update,
+                        size_t len, uint8_t *out, size_t cap,
+                        size_t *out_len);
+
+/*
  * Sends one command and collects its whole response, with chunking both
  * ways. The building block of the calls above, for tools and tests.
  */

@@ -67,6 +67,8 @@
     X(TLS_KEY_UPDATE, 0x33, "next application traffic key of a direction")  \
     X(TLS_STATUS, 0x34, "what a session decided, and why it failed")        \
     X(TLS_CLOSE, 0x35, "end a session and wipe its slot")                  \
+    X(ADMIN_STATUS, 0x40, "admin update counter, time floor and policy")   \
+    X(ADMIN_UPDATE, 0x41, "apply an update signed by the admin key")       \
     X(BOOT, 0x50, "report the host firmware's signature: unlock the key")  \
     X(ATTEST, 0x51, "sign a challenge with the attestation key")            \
     X(RESET, 0x52, "reset: end all sessions, forget every boot report")
@@ -105,10 +107,15 @@ enum wd_command {
     X(TLS_FAILED, 0x20, "TLS handshake refused (TLS_STATUS says why)")      \
     X(NO_SESSION, 0x21, "no such TLS session")                              \
     X(POLICY, 0x22, "outside the companion's policy")                       \
-    X(BOOT_REFUSED, 0x28,                                                   \
+    X(BOOT_REFUSED, 0x23,                                                   \
       "host firmware not verified: signature does not match this host")    \
-    X(NOT_MEASURED, 0x29, "host firmware could not be measured")            \
-    X(KEY_LOCKED, 0x2a, "device key locked: host firmware not verified")   \
+    X(NOT_MEASURED, 0x24, "host firmware could not be measured")            \
+    X(KEY_LOCKED, 0x25, "device key locked: host firmware not verified")   \
+    X(BAD_SIGNATURE, 0x28, "signature does not verify with the admin key") \
+    X(WRONG_DEVICE, 0x29, "update is for another device (serial)")          \
+    X(REPLAYED, 0x2a, "update counter already used: a replayed update")     \
+    X(STALE, 0x2b, "update counter below the device's: an older update")    \
+    X(TIME_BACKWARDS, 0x2c, "time floor would not move forward")            \
     X(RNG_FAILURE, 0x30, "random generator failed its health test")         \
     X(STORAGE_FAILURE, 0x31, "storage failure")                             \
     X(INTERNAL, 0x3f, "internal error")

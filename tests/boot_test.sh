@@ -60,7 +60,7 @@ echo "reading=1" >"$dir/in"
 server signed -Verify
 run "signed" 0 sh -c "'$warden' --companion '$address' connect localhost \
 $port <'$dir/in'" &&
-    expect "signed" err '^secure boot: verified \(version 1, measurement' &&
+    expect "signed" err '^  secure boot +verified \(version 1, measurement' &&
     expect "signed" err 'client certificate  sent' &&
     expect "signed" out '^1=gnidaer$'
 stop_server
@@ -84,7 +84,7 @@ server tampered-required -Verify
 run "tampered, certificate required" 1 sh -c "'$dir/tampered/warden' \
 --companion '$address' connect localhost $port <'$dir/in'" &&
     expect "tampered, certificate required" err \
-        'secure boot: BOOT: companion refused: host firmware not verified: signature does not match this host' &&
+        'secure boot +not verified: BOOT: companion refused: host firmware not verified: signature does not match this host' &&
     expect "tampered, certificate required" err \
         'withheld: device key locked' &&
     expect "tampered, certificate required" err 'certificate_required alert'
@@ -106,7 +106,7 @@ server unsigned -verify
 run "no signature file" 0 sh -c "'$dir/unsigned/warden' \
 --companion '$address' connect localhost $port <'$dir/in'" &&
     expect "no signature file" err \
-        "secure boot: no signature file .*unsigned/warden.wsig" &&
+        "secure boot +not verified: no signature file .*unsigned/warden.wsig" &&
     expect "no signature file" err 'withheld: device key locked'
 stop_server
 
@@ -115,7 +115,7 @@ server broken-sig -verify
 run "broken signature file" 0 sh -c "'$dir/unsigned/warden' \
 --companion '$address' connect localhost $port <'$dir/in'" &&
     expect "broken signature file" err \
-        "secure boot: firmware signature .*warden.wsig: 10 bytes, but its header says 255" &&
+        "secure boot +not verified: firmware signature .*warden.wsig: 10 bytes, but its header says 255" &&
     expect "broken signature file" err 'withheld: device key locked'
 stop_server
 
@@ -126,7 +126,7 @@ server injector -verify
 run "LD_LIBRARY_PATH" 0 sh -c "LD_LIBRARY_PATH=/nonexistent '$warden' \
 --companion '$address' connect localhost $port <'$dir/in'" &&
     expect "LD_LIBRARY_PATH" err \
-        'secure boot: BOOT: companion refused: host firmware could not be measured' &&
+        'secure boot +not verified: BOOT: companion refused: host firmware could not be measured' &&
     expect "LD_LIBRARY_PATH" err 'withheld: device key locked'
 stop_server
 expect "LD_LIBRARY_PATH, wardend's log" state.log \

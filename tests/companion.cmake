@@ -38,12 +38,20 @@ else()
     "set WARDEN_TESTDATA to run the conformance test")
 endif()
 
-# Wycheproof vectors through the companion's ECDH and ECDSA entry points.
+# Wycheproof vectors through the companion's ECDH, ECDSA, HKDF and HMAC
+# and the host record layer's AEAD (docs/wycheproof.md).
 add_executable(wycheproof wycheproof.c)
-target_include_directories(wycheproof PRIVATE ${JANSSON_INCLUDE_DIR})
-target_link_libraries(wycheproof PRIVATE wc_firmware ${JANSSON_LIBRARY}
+target_include_directories(wycheproof PRIVATE ${JANSSON_INCLUDE_DIR}
+  ${PROJECT_SOURCE_DIR}/host)
+target_link_libraries(wycheproof PRIVATE wc_firmware warden ${JANSSON_LIBRARY}
   warden_strict)
 if(EXISTS ${WARDEN_TESTDATA}/wycheproof)
   add_test(NAME wycheproof COMMAND wycheproof ${WARDEN_TESTDATA}/wycheproof)
   set_tests_properties(wycheproof PROPERTIES TIMEOUT 600)
 endif()
+
+# Admin-signed updates, made by the warden tool's signer (tk_update.c).
+add_executable(test_admin test_admin.c)
+target_link_libraries(test_admin PRIVATE wt_inproc wt_support
+  warden_toolkit warden_strict)
+add_test(NAME admin COMMAND test_admin)

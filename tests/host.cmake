@@ -84,6 +84,18 @@ add_test(NAME tls12_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(tls12_interop PROPERTIES TIMEOUT 300)
 
+# Refusals end to end: `warden connect` against `openssl s_server` set up
+# for each classic mistake (expired, wrong host, wildcard misuse, untrusted
+# root, weak chains, weak suites, old versions), each refused with one
+# clear line and the expected alert; the table it prints is
+# docs/refusals.md. Needs the openssl command.
+add_test(NAME refusals
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/refusal_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh
+    ${CMAKE_CURRENT_BINARY_DIR}/refusals.md)
+set_tests_properties(refusals PROPERTIES TIMEOUT 300)
+
 # TLS 1.3 and 1.2 end to end against GnuTLS: `warden connect` against
 # `gnutls-serv --echo`, every suite and group with and without client
 # authentication, 1 MB echoed. gnutls-serv cannot keep to loopback, so
@@ -107,3 +119,17 @@ add_test(NAME boot
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh
     $<TARGET_FILE:test_boot_config>)
 set_tests_properties(boot PROPERTIES TIMEOUT 300)
+
+# warden admin end to end: updates made offline with the dev PKI's admin
+# key, applied to wardend, and their effect on TLS with openssl s_server.
+add_test(NAME admin_cli
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/admin_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(admin_cli PROPERTIES TIMEOUT 300)
+
+# libwarden's admin calls; updates signed by the tool's signer.
+add_executable(test_host_admin test_host_admin.c)
+target_link_libraries(test_host_admin PRIVATE wt_inproc wt_support
+  warden_toolkit warden_strict)
+add_test(NAME host_admin COMMAND test_host_admin)

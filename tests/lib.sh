@@ -8,7 +8,7 @@
 
 # wt_setup: $dir (a fresh temporary folder), $pids (processes to stop),
 # counters, and traps that stop them and remove $dir however the test
-# ends.
+# ends (unless WT_KEEP is set, to look at it after a failure).
 wt_setup() {
     dir=$(mktemp -d "${TMPDIR:-/tmp}/$me.XXXXXX") || exit 1
     pids=""
@@ -31,7 +31,7 @@ wt_cleanup() {
         kill -TERM "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done
-    rm -rf "$dir"
+    [ -n "${WT_KEEP:-}" ] || rm -rf "$dir"
 }
 
 fail() {

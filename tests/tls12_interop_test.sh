@@ -357,7 +357,9 @@ wait_server
 expect $name "$dir/$name.err" \
     "^warden: connect: companion refused the server's handshake: the server asked to renegotiate, which the companion refuses \\(no_renegotiation alert sent\\)$"
 expect $name "$dir/$name.srv.out" "^>>> .*HelloRequest"
-expect $name "$dir/$name.srv.out" "^<<< TLS 1.2, Alert .*warning no_renegotiation$"
+# Whether s_server reads our warning alert before the connection goes
+# depends on timing (a close with unread bytes is a reset), so the
+# alert is checked in tests/test_tls.c, not here.
 
 # The companion freed every session: a last connection still gets one.
 name=last

@@ -11,9 +11,9 @@
 # HelloRetryRequest), the client narrowing its own offer, ALPN, no
 # certificate request, records fragmented to 512 bytes, 1 MB in both
 # directions, an HTTP exchange with -www, KeyUpdates from the server
-# (with and without update_requested) and 16 KB records, and refusals
-# (an unknown root, a name mismatch) with their messages. Each case checks what the tool says the companion decided,
-# what the server says it saw, and the data.
+# (with and without update_requested) and 16 KB records. Each case
+# checks what the tool says the companion decided, what the server says
+# it saw, and the data. Refusals are tests/refusal_test.sh.
 set -u
 
 wardend=${1:?usage: tls_interop_test.sh WARDEND WARDEN DEV_PKI}
@@ -360,53 +360,7 @@ fi
 expect $name "$dir/$name.srv.out" "^    17 03 03 40 11$"
 expect $name "$dir/$name.srv.out" "^from client 4$"
 
-# ---- refusals ----------------------------------------------------------------
-
-# A server certificate from no root the companion holds.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$dir/self.key" -out "$dir/self.pem" -subj /CN=localhost \
-    -addext subjectAltName=DNS:localhost -days 30 >/dev/null 2>&1
-name=untrusted
-start_server $name -cert "$dir/self.pem" -key "$dir/self.key" -rev
-if client $name 1 "$dir/hello.in"; then
-    # Self-signed and unknown: the validator may name either finding.
-    expect $name "$dir/$name.err" \
-        "^warden: connect: server certificate: (no path to a trusted root|it is a CA certificate, not a server.s)$"
-fi
-wait_server
-expect $name "$dir/$name.srv.err" "unknown ca|alert"
-
-# A good chain for another name.
-cat >"$dir/other.cnf" <<'EOF'
-[v3_other]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:other.example
-EOF
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$dir/other.key" -subj /CN=other.example -out "$dir/other.csr" \
-    >/dev/null 2>&1
-openssl x509 -req -in "$dir/other.csr" -CA "$pki/intermediate.pem" \
-    -CAkey "$pki/intermediate.key" -set_serial 7 -days 30 -sha256 \
-    -extfile "$dir/other.cnf" -extensions v3_other -out "$dir/other.pem" \
-    >/dev/null 2>&1
-name=mismatch
-start_server $name -cert "$dir/other.pem" -cert_chain "$pki/intermediate.pem" \
-    -key "$dir/other.key" -rev
-if client $name 1 "$dir/hello.in"; then
-    expect $name "$dir/$name.err" \
-        "^warden: connect: server certificate: host name mismatch, wanted localhost$"
-fi
-wait_server
-
-# The companion freed every session: a last connection still gets one.
-name=last
-# shellcheck disable=SC2086
-start_server $name $mutual -rev
-if client $name 0 "$dir/hello.in" --quiet; then
-    same $name "$dir/$name.out" "$dir/hello.want"
-fi
-wait_server
+# Refusals (an unknown root, a wrong name and the other classic mistakes)
+# are tests/refusal_test.sh.
 
 wt_summary

@@ -15,51 +15,41 @@
 
 /*
  * Reports this program's firmware signature (EXE.wsig) so that the
- * companion unlocks the device key; says on stderr what came of it.
- * Returns 1 if the key is unlocked.
+ * companion unlocks the device key. what (whatlen bytes) gets what came
+ * of it, for the caller to show. Returns 1 if the key is unlocked.
  */
 int
-tool_secure_boot(struct warden_dev *dev, const char *config, int quiet)
+tool_secure_boot(struct warden_dev *dev, const char *config, char *what,
+                 size_t whatlen)
 {
     static char exe[4096], sig_path[4096 + 8];
     struct warden_firmware_sig sig;
     uint8_t m[WARDEN_MEASUREMENT_LEN];
-    char hex[2 * 8 + 1];
     ssize_t n;
-    unsigned i;
 
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) {
-        if (!quiet) {
-            fprintf(stderr, "secure boot: cannot find this program's file; "
-                            "the device key stays locked\n");
-        }
+        snprintf(what, whatlen, "not verified: this program's file "
+                                "cannot be found");
         return 0;
     }
     exe[n] = '\0';
     snprintf(sig_path, sizeof(sig_path), "%s.wsig", exe);
     if (access(sig_path, F_OK) != 0) {
-        if (!quiet) {
-            fprintf(stderr, "secure boot: no signature file %s; the device "
-                            "key stays locked\n", sig_path);
-        }
+        snprintf(what, whatlen, "not verified: no signature file %s",
+                 sig_path);
         return 0;
     }
     if (warden_firmware_sig_read(dev, sig_path, &sig) != WARDEN_ERR_OK ||
         warden_boot(dev, &sig, config, m) != WARDEN_ERR_OK) {
-        if (!quiet) {
-            fprintf(stderr, "secure boot: %s; the device key stays locked\n",
-                    warden_error(dev));
-        }
+        snprintf(what, whatlen, "not verified: %s", warden_error(dev));
         return 0;
     }
-    for (i = 0; i < 8; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", m[i]);
-    }
-    if (!quiet) {
-        fprintf(stderr, "secure boot: verified (version %lu, measurement "
-                        "%s...)\n", (unsigned long)sig.version, hex);
-    }
+    snprintf(what, whatlen,
+             "verified (version %lu, measurement %02x%02x%02x%02x%02x%02x"
+             "%02x%02x...)",
+             (unsigned long)sig.version, m[0], m[1], m[2], m[3], m[4], m[5],
+             m[6], m[7]);
     return 1;
 }
 
@@ -167,6 +157,7 @@ run_attest(const struct tool_opts *o, int argc, char **argv)
     struct warden_dev dev;
     struct tk_err e;
     size_t cert_len, i;
+    char boot[WARDEN_ERRMSG_MAX + 64];
     int ret, k;
 
     if (argc < 1) {
@@ -198,7 +189,7 @@ run_attest(const struct tool_opts *o, int argc, char **argv)
         goto out;
     }
     /* The statement reports this connection's boot: make one. */
-    tool_secure_boot(&dev, "", 1);
+    tool_secure_boot(&dev, "", boot, sizeof(boot));
     if (warden_attest(&dev, challenge, sizeof(challenge), &a) !=
             WARDEN_ERR_OK ||
         warden_cert_read(&dev, WARDEN_CERT_ATTESTATION, 0, cert, sizeof(cert),

@@ -6,11 +6,17 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -22,13 +28,15 @@ usage_connect(FILE *out)
 {
     fprintf(out,
             "usage: warden [--companion ADDR] connect HOST PORT [--alpn LIST]\n"
-            "              [--suite LIST] [--group LIST] [--quiet]\n"
+            "              [--suite LIST] [--group LIST] [--name NAME]\n"
+            "              [--quiet]\n"
             "\n"
             "Connects to HOST on TCP port PORT with TLS 1.3 or, if the\n"
             "server speaks only that, TLS 1.2 (ECDHE-ECDSA). The companion\n"
             "writes the handshake, checks the server's certificate chain\n"
-            "against its roots and HOST (a DNS name or an IP address), and\n"
-            "answers a certificate request with the device certificate.\n"
+            "against its roots and the server name (HOST, or NAME with\n"
+            "--name: a DNS name or an IP address), and answers a\n"
+            "certificate request with the device certificate.\n"
             "Nothing turns that check off.\n"
             "\n"
             "Tells on stderr what the companion decided, then sends stdin\n"
@@ -49,6 +57,9 @@ usage_connect(FILE *out)
             "                Suites of one version offer only that version\n"
             "  --group LIST  key exchange groups to offer, comma-separated:\n"
             "                x25519, secp256r1 (p256), secp384r1 (p384)\n"
+            "  --name NAME   the server name to send and to check the\n"
+            "                certificate against, when HOST is an address\n"
+            "                or another name for the server\n"
             "  --quiet       do not tell what the companion decided\n"
             "\n"
             "Suites and groups narrow the companion's policy; they cannot\n"
@@ -141,7 +152,8 @@ parse_list(const char *text, int groups, unsigned *out, size_t *n)
 
 /* What the companion decided, on stderr. */
 static void
-tell(struct warden_tls *tls, const char *host, const char *port)
+tell(struct warden_tls *tls, const char *host, const char *port,
+     const char *boot)
 {
     struct warden_tls_info info;
     const char *suite, *group, *client;
@@ -173,6 +185,7 @@ tell(struct warden_tls *tls, const char *host, const char *port)
             info.hello_retry ? "yes" : "no");
     fprintf(stderr, "  server chain        %u certificate%s\n", info.chain_len,
             info.chain_len == 1 ? "" : "s");
+    fprintf(stderr, "  secure boot         %s\n", boot);
     fprintf(stderr, "  client certificate  %s\n", client);
     fprintf(stderr, "  ALPN                %s\n",
             info.alpn[0] != '\0' ? info.alpn : "(none)");
@@ -287,6 +300,85 @@ relay(struct warden_tls *tls)
     }
 }
 
+/*
+ * --name is a host name (LDH labels of 1 to 63 bytes, 253 in all, RFC
+ * 1123) or an IP address. The companion refuses anything else, but only
+ * as a malformed request; the tool says what is wrong before that.
+ */
+static int
+name_ok(const char *name)
+{
+    unsigned char addr[16];
+    size_t len = strlen(name), label = 0, i;
+
+    if (inet_pton(AF_INET, name, addr) == 1 ||
+        inet_pton(AF_INET6, name, addr) == 1) {
+        return 1;
+    }
+    if (len == 0 || len > 253) {
+        return 0;
+    }
+    for (i = 0; i <= len; i++) {
+        int c = (unsigned char)name[i];
+
+        if (c == '.' || c == '\0') {
+            if (label == 0 || name[i - 1] == '-') {
+                return 0;
+            }
+            label = 0;
+        } else if (!isalnum(c) && c != '-') {
+            return 0;
+        } else if ((c == '-' && label == 0) || ++label > 63) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * --name: the tool opens the TCP connection to host itself, so that the
+ * companion checks the certificate for another name. Returns the socket
+ * (TCP_NODELAY, as the library sets it), or -1 after saying why.
+ */
+static int
+tcp_open(const char *host, const char *port)
+{
+    struct addrinfo hints, *list, *ai;
+    int fd = -1, err = 0, gai, one = 1;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    gai = getaddrinfo(host, port, &hints, &list);
+    if (gai != 0) {
+        tool_fail("connect", "cannot resolve %s port %s: %s", host, port,
+                  gai_strerror(gai));
+        return -1;
+    }
+    for (ai = list; ai != NULL && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        } else if (fd < 0) {
+            err = errno;
+        }
+    }
+    freeaddrinfo(list);
+    if (fd < 0) {
+        tool_fail("connect", "cannot connect to %s port %s: %s", host, port,
+                  strerror(err));
+        return -1;
+    }
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+        tool_fail("connect", "cannot set TCP_NODELAY: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int
 run_connect(const struct tool_opts *o, int argc, char **argv)
 {
@@ -294,7 +386,8 @@ run_connect(const struct tool_opts *o, int argc, char **argv)
     unsigned suites[WARDEN_TLS_LIST_MAX], groups[WARDEN_TLS_LIST_MAX];
     struct warden_tls_options opts;
     struct warden_dev dev;
-    int ret, booted;
+    char boot[WARDEN_ERRMSG_MAX + 64];
+    int ret, rc, booted, fd = -1;
 
     if (argc < 2) {
         return tool_usage_error("connect", "missing HOST and PORT", NULL);
@@ -319,29 +412,45 @@ run_connect(const struct tool_opts *o, int argc, char **argv)
         opts.groups = groups;
     }
 
+    if (o->servername != NULL && !name_ok(o->servername)) {
+        return tool_usage_error("connect", "not a host name or IP address",
+                                o->servername);
+    }
+
     ret = tool_open(&dev, o->address);
     if (ret != 0) {
         return ret;
     }
-    booted = tool_secure_boot(&dev, "", o->quiet);
-    if (warden_tls_connect(&tls, &dev, argv[0], argv[1], &opts) !=
-        WARDEN_ERR_OK) {
+    booted = tool_secure_boot(&dev, "", boot, sizeof(boot));
+    if (o->servername != NULL) {
+        fd = tcp_open(argv[0], argv[1]);
+        if (fd < 0) {
+            warden_close(&dev);
+            return EXIT_FAILURE;
+        }
+        rc = warden_tls_connect_socket(&tls, &dev, fd, o->servername, &opts);
+    } else {
+        rc = warden_tls_connect(&tls, &dev, argv[0], argv[1], &opts);
+    }
+    if (rc != WARDEN_ERR_OK) {
         ret = tool_fail("connect", "%s", warden_tls_error(&tls));
         if (!booted) {
-            fprintf(stderr, "warden: connect: (the device key was locked: "
-                            "if the server wanted a client certificate, it "
-                            "got none)\n");
+            fprintf(stderr, "warden: connect: (no client certificate could "
+                            "be sent: secure boot %s)\n", boot);
         }
         if (warden_tls_last_error(&tls, NULL) == WARDEN_ERR_ARGUMENT) {
             ret = EXIT_USAGE;
         }
     } else {
         if (!o->quiet) {
-            tell(&tls, argv[0], argv[1]);
+            tell(&tls, argv[0], argv[1], boot);
         }
         ret = relay(&tls);
     }
     warden_tls_close(&tls);
+    if (fd >= 0) {
+        close(fd);
+    }
     warden_close(&dev);
     return ret;
 }

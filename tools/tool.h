@@ -25,7 +25,8 @@
 #define OPT_TARGET 0x020      /* --admin, --firmware */
 #define OPT_CHECK 0x040       /* --check */
 #define OPT_CERT_REF 0x080    /* --index N, --root N */
-#define OPT_TLS 0x100         /* --alpn, --suite, --group, --quiet */
+#define OPT_TLS 0x100         /* --alpn, --suite, --group, --name, --quiet */
+#define OPT_ADMIN 0x200       /* --key FILE, --serial S, --counter N */
 
 /* Parsed options; those a command does not take keep their defaults. */
 struct tool_opts {
@@ -43,7 +44,11 @@ struct tool_opts {
     const char *alpn;   /* comma-separated ALPN protocols */
     const char *suites; /* comma-separated cipher suite names */
     const char *groups; /* comma-separated group names */
+    const char *servername; /* --name: the name to check, not HOST */
     int quiet;
+    const char *key;     /* the admin private key file */
+    const char *serial;  /* the device an update is for */
+    const char *counter; /* its counter, as given */
 };
 
 struct command {
@@ -65,11 +70,12 @@ int tool_open(struct warden_dev *dev, const char *address);
 
 /*
  * Secure boot for this program: reports the signature file next to its
- * executable (EXE.wsig) with configuration config ("" for none). Says on
- * stderr what came of it unless quiet. Returns 1 if the device key is
+ * executable (EXE.wsig) with configuration config ("" for none); what
+ * came of it, in words, goes to what. Returns 1 if the device key is
  * unlocked for dev.
  */
-int tool_secure_boot(struct warden_dev *dev, const char *config, int quiet);
+int tool_secure_boot(struct warden_dev *dev, const char *config, char *what,
+                     size_t whatlen);
 
 /* The companion's status behind the last error, 0 for other errors. */
 unsigned tool_status(const struct warden_dev *dev);
@@ -121,5 +127,7 @@ int run_sign_firmware(const struct tool_opts *o, int argc, char **argv);
 void usage_sign_firmware(FILE *out);
 int run_attest(const struct tool_opts *o, int argc, char **argv);
 void usage_attest(FILE *out);
+int run_admin(const struct tool_opts *o, int argc, char **argv);
+void usage_admin(FILE *out);
 
 #endif

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bearssl.h>
+
 #if defined(__GNUC__)
 #define TK_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
@@ -182,6 +184,53 @@ void tk_format_time(int64_t t, char out[TK_TIME_MAX]);
  * (len > 0).
  */
 void tk_format_fingerprint(const uint8_t *h, size_t len, char *out);
+
+/* ---- admin-signed updates (protocol/wd_admin.h) ------------------- */
+
+/* The administrator's private key; wipe it with tk_admin_key_wipe(). */
+struct tk_admin_key {
+    br_ec_private_key sk;
+    uint8_t x[BR_EC_KBUF_PRIV_MAX_SIZE];
+};
+
+/*
+ * Reads an EC P-256 or P-384 private key from a PEM file ("EC PRIVATE
+ * KEY" or "PRIVATE KEY", as openssl writes them) or a DER file.
+ */
+int tk_admin_key_read(const char *path, struct tk_admin_key *k,
+                      struct tk_err *e);
+void tk_admin_key_wipe(struct tk_admin_key *k);
+
+/*
+ * Builds the update for operation op (WD_ADMIN_OP_*) with payload, for
+ * the device serial and counter (1 or more), signed with k, into out
+ * (capacity cap, at most WD_MAX_MESSAGE are useful).
+ */
+int tk_update_make(const struct tk_admin_key *k, unsigned op,
+                   const char *serial, uint64_t counter,
+                   const uint8_t *payload, size_t payload_len, uint8_t *out,
+                   size_t cap, size_t *out_len, struct tk_err *e);
+
+/* An update's fields, read back; payload points into the buffer. */
+struct tk_update {
+    unsigned alg;
+    unsigned op;
+    char serial[33];
+    uint64_t counter;
+    const uint8_t *payload;
+    size_t payload_len;
+    size_t sig_len;
+};
+
+/*
+ * Reads the layout of an update (source names it in messages). The
+ * signature is the companion's to check: the host has no say in it.
+ */
+int tk_update_parse(const uint8_t *buf, size_t len, const char *source,
+                    struct tk_update *u, struct tk_err *e);
+
+/* What operation op does, or NULL for an unknown one. */
+const char *tk_update_op_name(unsigned op);
 
 /* ---- the provisioning config file --------------------------------- */
 

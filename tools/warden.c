@@ -52,6 +52,11 @@ usage_main(FILE *out)
                  "  lock                end provisioning for good\n"
                  "  get-cert            read an installed certificate\n"
                  "\n"
+                 "in the field (operational):\n"
+                 "  admin OP ...        make an update signed with the admin "
+                 "key,\n"
+                 "                      apply one, or show the update counter\n"
+                 "\n"
                  "options:\n"
                  "  -c, --companion ADDR  companion address (unix:PATH)\n"
                  "  -h, --help            show this help\n"
@@ -331,8 +336,13 @@ option_bit(int c)
     case 'L':
     case 'S':
     case 'G':
+    case 'N':
     case 'q':
         return OPT_TLS;
+    case 'K':
+    case 'E':
+    case 'U':
+        return OPT_ADMIN;
     }
     return 0;
 }
@@ -394,8 +404,20 @@ take_option(const struct command *cmd, int c, struct tool_opts *o)
     case 'G':
         o->groups = optarg;
         break;
+    case 'N':
+        o->servername = optarg;
+        break;
     case 'q':
         o->quiet = 1;
+        break;
+    case 'K':
+        o->key = optarg;
+        break;
+    case 'E':
+        o->serial = optarg;
+        break;
+    case 'U':
+        o->counter = optarg;
         break;
     }
     return -1;
@@ -427,7 +449,11 @@ parse_options(const struct command *cmd, int argc, char **argv,
         {"alpn", required_argument, NULL, 'L'},
         {"suite", required_argument, NULL, 'S'},
         {"group", required_argument, NULL, 'G'},
+        {"name", required_argument, NULL, 'N'},
         {"quiet", no_argument, NULL, 'q'},
+        {"key", required_argument, NULL, 'K'},
+        {"serial", required_argument, NULL, 'E'},
+        {"counter", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     char name[48];
@@ -646,6 +672,9 @@ static const struct command commands[] = {
     {"get-cert", run_get_cert, usage_get_cert,
      OPT_ATTESTATION | OPT_CERT_REF | OPT_OUT, 1},
     {"connect", run_connect, usage_connect, OPT_TLS, 1},
+    {"admin", run_admin, usage_admin,
+     OPT_ADMIN | OPT_OUT | OPT_CURVE | OPT_SUBJECT | OPT_CERT_REF | OPT_TLS,
+     1},
 };
 
 static const struct command *

@@ -186,3 +186,21 @@ wt_ca_spki(const struct wt_ca *ca, uint8_t *out, size_t cap)
     memmove(out, wc_derw_data(&w), wc_derw_len(&w));
     return wc_derw_len(&w);
 }
+
+size_t
+wt_ca_sign_boot(const struct wt_ca *ca, const uint8_t measurement[32],
+                uint32_t version, uint8_t *sig)
+{
+    uint8_t form[sizeof(WD_BOOT_SIGNED_LABEL) - 1 + 32 + 4], digest[32];
+    size_t n = sizeof(WD_BOOT_SIGNED_LABEL) - 1;
+    br_sha256_context h;
+
+    memcpy(form, WD_BOOT_SIGNED_LABEL, n);
+    memcpy(form + n, measurement, 32);
+    wd_put32(form + n + 32, version);
+    br_sha256_init(&h);
+    br_sha256_update(&h, form, sizeof(form));
+    br_sha256_out(&h, digest);
+    return br_ecdsa_i31_sign_asn1(br_ec_get_default(), &br_sha256_vtable,
+                                  digest, &ca->sk, sig);
+}

@@ -49,4 +49,12 @@ size_t wt_name(const char *cn, uint8_t *out, size_t cap);
 /* DER SubjectPublicKeyInfo of a CA's key. */
 size_t wt_ca_spki(const struct wt_ca *ca, uint8_t *out, size_t cap);
 
+/*
+ * The ca key's signature, as the firmware-signing key, over measurement
+ * and version (docs/secure-boot.md), DER into sig (at least 80 bytes).
+ * Returns its length. For tests whose firmware key is a wt_ca.
+ */
+size_t wt_ca_sign_boot(const struct wt_ca *ca, const uint8_t measurement[32],
+                       uint32_t version, uint8_t *sig);
+
 #endif
