@@ -55,10 +55,12 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/warden-bench.XXXXXX")
 daemon=""
 server=""
 server12=""
+server_opt=""
 cleanup() {
     set +e
     [ -z "$server" ] || { kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
     [ -z "$server12" ] || { kill -TERM "$server12" 2>/dev/null; wait "$server12" 2>/dev/null; }
+    [ -z "$server_opt" ] || { kill -TERM "$server_opt" 2>/dev/null; wait "$server_opt" 2>/dev/null; }
     [ -z "$daemon" ] || { kill -TERM "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; }
     rm -rf "$dir"
 }
@@ -138,8 +140,22 @@ openssl s_server -tls1_2 -accept 127.0.0.1:0 -naccept 1000000 -rev \
     -cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
     >"$dir/server12.out" 2>"$dir/server12.err" </dev/null &
 server12=$!
+# For warden under valgrind: valgrind preloads its own code, so the
+# companion will not unlock the device key for it (docs/secure-boot.md);
+# this server asks for a client certificate but does not require one.
+openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1000000 -rev \
+    -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
+    -key "$pki/server.key" -CAfile "$pki/root.pem" -verify 1 \
+    -groups X25519 -ciphersuites TLS_AES_128_GCM_SHA256 \
+    >"$dir/server_opt.out" 2>"$dir/server_opt.err" </dev/null &
+server_opt=$!
 port=$(server_port server)
 port12=$(server_port server12)
+port_opt=$(server_port server_opt)
+
+# hs_bench is the host firmware here: signed like the warden tool.
+"$build/warden" sign-firmware "$pki/firmware.key" 1 \
+    "$build/bench/hs_bench" >/dev/null
 
 common="--companion $address --port $port --port12 $port12 --pki $pki \
 --key $dev/sw-device.key --chain $dev/sw-chain.pem"
@@ -167,7 +183,8 @@ ir() { # ir CLIENT BINARY: Ir per handshake
     # shellcheck disable=SC2086
     valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
         --toggle-collect='hs_measured*' "$2" $common --client "$1" \
-        -n "$cg_n" --warmup 1 --raw >"$dir/cg.$1.log" 2>&1 || {
+        ${3:+--port "$3"} -n "$cg_n" --warmup 1 --raw \
+        >"$dir/cg.$1.log" 2>&1 || {
         cat "$dir/cg.$1.log" >&2
         echo 0
         return
@@ -175,7 +192,7 @@ ir() { # ir CLIENT BINARY: Ir per handshake
     total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$dir/cg.out")
     echo $((total / cg_n))
 }
-ir_w=$(ir warden "$build/bench/hs_bench")
+ir_w=$(ir warden "$build/bench/hs_bench" "$port_opt")
 ir_s=$(ir openssl "$build/bench/hs_bench")
 ir_b=$(ir bearssl "$build/bench/hs_bench")
 ir_w12=$(ir warden12 "$build/bench/hs_bench")
@@ -197,7 +214,8 @@ echo "== memcheck: heap of the warden and BearSSL client processes, 1 and 3" \
 heap() { # heap N [CLIENT]: "allocs bytes" of the whole process
     # shellcheck disable=SC2086
     valgrind --tool=memcheck "$build/bench/hs_bench" $common \
-        --client "${2:-warden}" -n "$1" --warmup 0 --raw 2>&1 >/dev/null |
+        --port "$port_opt" --client "${2:-warden}" -n "$1" --warmup 0 --raw \
+        2>&1 >/dev/null |
         sed -n 's/.*total heap usage: \([0-9,]*\) allocs, [0-9,]* frees, \([0-9,]*\) bytes.*/\1 \2/p' |
         tr -d ,
 }

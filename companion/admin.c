@@ -8,18 +8,6 @@
 #include "records.h"
 #include "x509.h"
 
-static uint64_t
-get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    unsigned i;
-
-    for (i = 0; i < 8; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
 int
 wc_admin_parse(struct wc_admin_update *u, const uint8_t *buf, size_t len)
 {
@@ -39,7 +27,7 @@ wc_admin_parse(struct wc_admin_update *u, const uint8_t *buf, size_t len)
     }
     u->serial = buf + 7;
     off = 7 + u->serial_len;
-    u->counter = get64(buf + off);
+    u->counter = wd_get64(buf + off);
     u->payload_len = wd_get16(buf + off + 8);
     off += 10;
     /* What is left holds the payload and the u16 signature length. */
@@ -71,7 +59,7 @@ wc_admin_counter(const struct wc_companion *c)
         len != 8) {
         return 0;
     }
-    return get64(v);
+    return wd_get64(v);
 }
 
 /* ECDSA over WD_ADMIN_CONTEXT and the signed part, with BearSSL. */

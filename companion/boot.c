@@ -3,27 +3,12 @@
 
 #include <string.h>
 
-#include <bearssl.h>
-
 #include "commands.h"
 #include "records.h"
 #include "verify.h"
 #include "wc_wipe.h"
+#include "wd_boot.h"
 #include "x509.h"
-
-static void
-measurement_of(const uint8_t image_hash[32], const uint8_t config_hash[32],
-               uint8_t out[WD_MEASUREMENT_LEN])
-{
-    br_sha256_context h;
-
-    br_sha256_init(&h);
-    br_sha256_update(&h, WD_BOOT_MEASURE_LABEL,
-                     sizeof(WD_BOOT_MEASURE_LABEL) - 1);
-    br_sha256_update(&h, image_hash, 32);
-    br_sha256_update(&h, config_hash, 32);
-    br_sha256_out(&h, out);
-}
 
 enum wd_status
 wc_boot_report(struct wc_companion *c, struct wc_channel *ch,
@@ -31,10 +16,9 @@ wc_boot_report(struct wc_companion *c, struct wc_channel *ch,
                const char *config, size_t config_len)
 {
     uint8_t image_hash[32], config_hash[32];
-    uint8_t signed_form[sizeof(WD_BOOT_SIGNED_LABEL) - 1 +
-                        WD_MEASUREMENT_LEN + 4];
+    uint8_t signed_form[WD_BOOT_SIGNED_LEN];
     const uint8_t *spki;
-    size_t spki_len, n = 0;
+    size_t spki_len;
     struct wc_pubkey key;
     enum wc_sig_alg alg;
 
@@ -52,16 +36,9 @@ wc_boot_report(struct wc_companion *c, struct wc_channel *ch,
                               image_hash, config_hash) != 0) {
         return WD_STATUS_NOT_MEASURED;
     }
-    measurement_of(image_hash, config_hash, ch->measurement);
+    wd_boot_measurement(image_hash, config_hash, ch->measurement);
     ch->boot_result = WD_BOOT_REFUSED;
-
-    memcpy(signed_form, WD_BOOT_SIGNED_LABEL,
-           sizeof(WD_BOOT_SIGNED_LABEL) - 1);
-    n = sizeof(WD_BOOT_SIGNED_LABEL) - 1;
-    memcpy(signed_form + n, ch->measurement, WD_MEASUREMENT_LEN);
-    n += WD_MEASUREMENT_LEN;
-    wd_put32(signed_form + n, version);
-    n += 4;
+    wd_boot_signed_form(ch->measurement, version, signed_form);
 
     /* The key was checked when installed; a P-384 key signs with SHA-384. */
     if (wc_x509_parse_spki(&key, spki, spki_len) != 0) {
@@ -69,7 +46,8 @@ wc_boot_report(struct wc_companion *c, struct wc_channel *ch,
     }
     alg = key.type == WC_KEY_EC_P384 ? WC_SIG_ECDSA_SHA384
                                      : WC_SIG_ECDSA_SHA256;
-    if (wc_verify_signature(&key, alg, signed_form, n, sig, sig_len) !=
+    if (wc_verify_signature(&key, alg, signed_form, sizeof(signed_form), sig,
+                            sig_len) !=
         WC_VERIFY_OK) {
         return WD_STATUS_BOOT_REFUSED;
     }

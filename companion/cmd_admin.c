@@ -20,17 +20,6 @@
 #include "records.h"
 #include "x509.h"
 
-static void
-put64(uint8_t *p, uint64_t v)
-{
-    int i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 enum wd_status
 wc_cmd_admin_status(struct wc_companion *c, const uint8_t *req, size_t req_len,
                     uint8_t *resp, size_t *resp_len)
@@ -44,8 +33,8 @@ wc_cmd_admin_status(struct wc_companion *c, const uint8_t *req, size_t req_len,
         return WD_STATUS_BAD_PAYLOAD;
     }
     wc_inventory(c, inv);
-    put64(resp + WD_ASTAT_COUNTER, wc_admin_counter(c));
-    put64(resp + WD_ASTAT_TIME_FLOOR, (uint64_t)wc_time_floor(c));
+    wd_put64(resp + WD_ASTAT_COUNTER, wc_admin_counter(c));
+    wd_put64(resp + WD_ASTAT_TIME_FLOOR, (uint64_t)wc_time_floor(c));
     resp[WD_ASTAT_ADMIN_KEY] = inv[WD_INV_ADMIN_KEY];
     if (wc_store_get(&c->store, WC_REC_POLICY, &policy, &policy_len) == WC_OK) {
         memcpy(resp + WD_ASTAT_POLICY, policy, policy_len);
@@ -278,7 +267,7 @@ wc_cmd_admin_update(struct wc_companion *c, const uint8_t *req, size_t req_len,
         return status;
     }
 
-    put64(counter, u.counter);
+    wd_put64(counter, u.counter);
     if (wc_store_set(&c->store, WC_REC_ADMIN_COUNTER, 0, counter, 8) != WC_OK) {
         wc_store_revert(&c->store);
         return WD_STATUS_FULL;

@@ -32,29 +32,6 @@ struct slot_view {
     uint8_t header[WC_STORE_HEADER_LEN];
 };
 
-static uint64_t
-get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 0; i < 8; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-    int i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 static size_t
 slot_offset(unsigned slot)
 {
@@ -227,7 +204,7 @@ inspect_slot(const struct wc_store *s, unsigned slot, struct slot_view *v)
     br_hmac_out(&hc, want);
     if (wc_memeq_ct(mac, want, sizeof(mac)) == 0) {
         v->state = SLOT_VALID;
-        v->generation = get64(v->header + OFF_GENERATION);
+        v->generation = wd_get64(v->header + OFF_GENERATION);
     }
 out:
     wc_wipe(piece, sizeof(piece));
@@ -521,7 +498,7 @@ write_image(struct wc_store *s, unsigned slot, uint64_t gen,
     br_aes_ct_ctr_init(&aes, enc_key, sizeof(enc_key));
 
     memcpy(header + OFF_MAGIC, store_magic, 4);
-    put64(header + OFF_GENERATION, gen);
+    wd_put64(header + OFF_GENERATION, gen);
     memcpy(header + OFF_SALT, salt, SALT_LEN);
     wd_put32(header + OFF_BODY_LEN, (uint32_t)s->data_used);
     memcpy(header + OFF_KEY_CHECK, s->key_check, WC_STORE_KCV_LEN);

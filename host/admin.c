@@ -16,18 +16,6 @@ AGREE(update_max, WARDEN_UPDATE_MAX, WD_MAX_MESSAGE);
 
 #define STATUS_MAX (WD_ASTAT_FIXED_LEN + 2 + 4 * WD_ADMIN_POLICY_MAX)
 
-static uint64_t
-get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    unsigned i;
-
-    for (i = 0; i < 8; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
 /* One u8-counted list of u16 at *off; -1 if it does not fit. */
 static int
 read_list(const uint8_t *p, size_t len, size_t *off, unsigned *out, size_t *n)
@@ -60,8 +48,8 @@ parse_status(struct warden_dev *dev, const uint8_t *p, size_t len,
                                "expected",
                                len, WD_ASTAT_FIXED_LEN);
     }
-    st->counter = get64(p + WD_ASTAT_COUNTER);
-    st->time_floor = (int64_t)get64(p + WD_ASTAT_TIME_FLOOR);
+    st->counter = wd_get64(p + WD_ASTAT_COUNTER);
+    st->time_floor = (int64_t)wd_get64(p + WD_ASTAT_TIME_FLOOR);
     st->admin_key = p[WD_ASTAT_ADMIN_KEY];
     if (len == WD_ASTAT_FIXED_LEN) {
         return WARDEN_ERR_OK;

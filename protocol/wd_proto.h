@@ -359,6 +359,12 @@ wd_get32(const uint8_t *p)
            ((uint32_t)p[2] << 8) | p[3];
 }
 
+static inline uint64_t
+wd_get64(const uint8_t *p)
+{
+    return ((uint64_t)wd_get32(p) << 32) | wd_get32(p + 4);
+}
+
 static inline void
 wd_put16(uint8_t *p, uint16_t v)
 {
@@ -373,6 +379,13 @@ wd_put32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
+}
+
+static inline void
+wd_put64(uint8_t *p, uint64_t v)
+{
+    wd_put32(p, (uint32_t)(v >> 32));
+    wd_put32(p + 4, (uint32_t)v);
 }
 
 #endif

@@ -42,6 +42,7 @@
 #include "verify.h"
 #include "wc_companion.h"
 #include "warden.h"
+#include "wd_boot.h"
 
 static const char *pki;
 static struct wt_memplat mp;
@@ -1491,13 +1492,11 @@ static size_t
 boot_request(EVP_PKEY *key, const uint8_t m[32], uint32_t signed_version,
              uint32_t sent_version, const char *config, uint8_t *req)
 {
-    uint8_t form[17 + 32 + 4];
+    uint8_t form[WD_BOOT_SIGNED_LEN];
     size_t sig_len = 128, n;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
 
-    memcpy(form, WD_BOOT_SIGNED_LABEL, 17);
-    memcpy(form + 17, m, 32);
-    wd_put32(form + 49, signed_version);
+    wd_boot_signed_form(m, signed_version, form);
     wd_put32(req, sent_version);
     CHECK(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1);
     CHECK(EVP_DigestSign(md, req + 5, &sig_len, form, sizeof(form)) == 1);
@@ -1559,6 +1558,19 @@ test_secure_boot(void)
     memset(mp.host_image_hash, 0x5a, sizeof(mp.host_image_hash));
     lock_with_firmware_key(firmware);
     wt_memplat_measurement(&mp, "app.conf", m);
+    /* The measurement as docs/secure-boot.md defines it, by libcrypto. */
+    {
+        uint8_t in[16 + 64], want[32];
+        unsigned int want_len = 0;
+
+        memcpy(in, "WARDEN-MEASURE-1", 16);
+        memcpy(in + 16, mp.host_image_hash, 32);
+        CHECK(EVP_Digest("app.conf", 8, in + 48, NULL, EVP_sha256(), NULL));
+        CHECK(EVP_Digest(in, sizeof(in), want, &want_len, EVP_sha256(),
+                         NULL) &&
+              want_len == 32);
+        CHECK_MEM(m, want, 32);
+    }
 
     /* No boot report: server authentication works, the key stays locked. */
     CHECK(handshake(&optional, "localhost", NONE));

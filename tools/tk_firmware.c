@@ -6,7 +6,7 @@
 
 #include <bearssl.h>
 
-#include "wd_proto.h"
+#include "wd_boot.h"
 
 /* Days from 0000-01-01 to 1970-01-01, as br_x509_minimal counts. */
 #define DAYS_TO_EPOCH 719528
@@ -35,18 +35,12 @@ tk_measure_files(const char *image, const char *config,
                  uint8_t out[WARDEN_MEASUREMENT_LEN], struct tk_err *e)
 {
     uint8_t image_hash[32], config_hash[32];
-    br_sha256_context h;
 
     if (hash_file(image, image_hash, e) != 0 ||
         hash_file(config, config_hash, e) != 0) {
         return -1;
     }
-    br_sha256_init(&h);
-    br_sha256_update(&h, WD_BOOT_MEASURE_LABEL,
-                     sizeof(WD_BOOT_MEASURE_LABEL) - 1);
-    br_sha256_update(&h, image_hash, 32);
-    br_sha256_update(&h, config_hash, 32);
-    br_sha256_out(&h, out);
+    wd_boot_measurement(image_hash, config_hash, out);
     return 0;
 }
 
@@ -87,13 +81,13 @@ tk_firmware_sign(const char *key_path, uint32_t version,
                  const uint8_t measurement[WARDEN_MEASUREMENT_LEN],
                  uint8_t *out, size_t *out_len, struct tk_err *e)
 {
-    uint8_t msg[sizeof(WD_BOOT_SIGNED_LABEL) - 1 + WARDEN_MEASUREMENT_LEN + 4];
+    uint8_t msg[WD_BOOT_SIGNED_LEN];
     uint8_t digest[48];
     br_skey_decoder_context dec;
     const br_ec_private_key *sk;
     const br_hash_class *hash;
     br_hash_compat_context hc;
-    size_t n = sizeof(WD_BOOT_SIGNED_LABEL) - 1, sig_len;
+    size_t sig_len;
     int rc = -1;
 
     if (read_ec_key(key_path, &dec, e) != 0) {
@@ -108,13 +102,9 @@ tk_firmware_sign(const char *key_path, uint32_t version,
         tk_fail(e, "%s: the key must be on P-256 or P-384", key_path);
         goto out;
     }
-    memcpy(msg, WD_BOOT_SIGNED_LABEL, n);
-    memcpy(msg + n, measurement, WARDEN_MEASUREMENT_LEN);
-    n += WARDEN_MEASUREMENT_LEN;
-    wd_put32(msg + n, version);
-    n += 4;
+    wd_boot_signed_form(measurement, version, msg);
     hash->init(&hc.vtable);
-    hash->update(&hc.vtable, msg, n);
+    hash->update(&hc.vtable, msg, sizeof(msg));
     hash->out(&hc.vtable, digest);
     sig_len = br_ecdsa_i31_sign_asn1(br_ec_get_default(), hash, digest, sk,
                                      out + 10);

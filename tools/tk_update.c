@@ -105,17 +105,6 @@ tk_admin_key_read(const char *path, struct tk_admin_key *k, struct tk_err *e)
     return ret;
 }
 
-static void
-put64(uint8_t *p, uint64_t v)
-{
-    int i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 /* Hashes WD_ADMIN_CONTEXT and the signed part as the companion does. */
 static void
 update_digest(int curve, const uint8_t *body, size_t len, uint8_t out[48],
@@ -170,7 +159,7 @@ tk_update_make(const struct tk_admin_key *k, unsigned op, const char *serial,
     out[6] = (uint8_t)serial_len;
     memcpy(out + 7, serial, serial_len);
     off = 7 + serial_len;
-    put64(out + off, counter);
+    wd_put64(out + off, counter);
     wd_put16(out + off + 8, (uint16_t)payload_len);
     off += 10;
     if (payload_len > 0) {
@@ -189,18 +178,6 @@ tk_update_make(const struct tk_admin_key *k, unsigned op, const char *serial,
     wd_put16(out + off, (uint16_t)sig_len);
     *out_len = off + 2 + sig_len;
     return 0;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    unsigned i;
-
-    for (i = 0; i < 8; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
 }
 
 int
@@ -232,7 +209,7 @@ tk_update_parse(const uint8_t *buf, size_t len, const char *source,
     memcpy(u->serial, buf + 7, serial_len);
     u->serial[serial_len] = '\0';
     off = 7 + serial_len;
-    u->counter = get64(buf + off);
+    u->counter = wd_get64(buf + off);
     u->payload_len = wd_get16(buf + off + 8);
     off += 10;
     if (len - off < u->payload_len + 2) {

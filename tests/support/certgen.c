@@ -7,6 +7,7 @@
 #include "csr.h"
 #include "der.h"
 #include "der_write.h"
+#include "wd_boot.h"
 #include "wd_proto.h"
 
 static const uint8_t oid_cn[] = {0x55, 0x04, 0x03};
@@ -191,13 +192,10 @@ size_t
 wt_ca_sign_boot(const struct wt_ca *ca, const uint8_t measurement[32],
                 uint32_t version, uint8_t *sig)
 {
-    uint8_t form[sizeof(WD_BOOT_SIGNED_LABEL) - 1 + 32 + 4], digest[32];
-    size_t n = sizeof(WD_BOOT_SIGNED_LABEL) - 1;
+    uint8_t form[WD_BOOT_SIGNED_LEN], digest[32];
     br_sha256_context h;
 
-    memcpy(form, WD_BOOT_SIGNED_LABEL, n);
-    memcpy(form + n, measurement, 32);
-    wd_put32(form + n + 32, version);
+    wd_boot_signed_form(measurement, version, form);
     br_sha256_init(&h);
     br_sha256_update(&h, form, sizeof(form));
     br_sha256_out(&h, digest);

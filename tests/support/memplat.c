@@ -7,7 +7,7 @@
 
 #include <bearssl.h>
 
-#include "wd_proto.h"
+#include "wd_boot.h"
 
 /*
  * SplitMix64: a fast generator whose bytes pass the companion's health
@@ -194,15 +194,9 @@ wt_memplat_measurement(const struct wt_memplat *m, const char *config,
                        uint8_t out[32])
 {
     uint8_t cfg[32];
-    br_sha256_context h;
 
     config_hash(config ? config : "", config ? strlen(config) : 0, cfg);
-    br_sha256_init(&h);
-    br_sha256_update(&h, WD_BOOT_MEASURE_LABEL,
-                     sizeof(WD_BOOT_MEASURE_LABEL) - 1);
-    br_sha256_update(&h, m->host_image_hash, 32);
-    br_sha256_update(&h, cfg, 32);
-    br_sha256_out(&h, out);
+    wd_boot_measurement(m->host_image_hash, cfg, out);
 }
 
 void
