@@ -1042,7 +1042,8 @@ int
 main(int argc, char **argv)
 {
     int i, nres = 0;
-    struct result res[4];
+    /* warden, warden12, openssl, bearssl, wolfssl */
+    struct result res[5];
 
     O.n = 50;
     O.warmup = 2;

@@ -56,11 +56,13 @@ daemon=""
 server=""
 server12=""
 server_opt=""
+server12_opt=""
 cleanup() {
     set +e
     [ -z "$server" ] || { kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
     [ -z "$server12" ] || { kill -TERM "$server12" 2>/dev/null; wait "$server12" 2>/dev/null; }
     [ -z "$server_opt" ] || { kill -TERM "$server_opt" 2>/dev/null; wait "$server_opt" 2>/dev/null; }
+    [ -z "$server12_opt" ] || { kill -TERM "$server12_opt" 2>/dev/null; wait "$server12_opt" 2>/dev/null; }
     [ -z "$daemon" ] || { kill -TERM "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; }
     rm -rf "$dir"
 }
@@ -149,9 +151,17 @@ openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1000000 -rev \
     -groups X25519 -ciphersuites TLS_AES_128_GCM_SHA256 \
     >"$dir/server_opt.out" 2>"$dir/server_opt.err" </dev/null &
 server_opt=$!
+# The same for warden12 under valgrind, in TLS 1.2.
+openssl s_server -tls1_2 -accept 127.0.0.1:0 -naccept 1000000 -rev \
+    -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
+    -key "$pki/server.key" -CAfile "$pki/root.pem" -verify 1 \
+    -groups X25519:P-256 -serverpref -cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
+    >"$dir/server12_opt.out" 2>"$dir/server12_opt.err" </dev/null &
+server12_opt=$!
 port=$(server_port server)
 port12=$(server_port server12)
 port_opt=$(server_port server_opt)
+port12_opt=$(server_port server12_opt)
 
 # hs_bench is the host firmware here: signed like the warden tool.
 "$build/warden" sign-firmware "$pki/firmware.key" 1 \
@@ -178,12 +188,12 @@ raw() { # raw CLIENT FIELD
 
 echo
 echo "== callgrind: host instructions per handshake ($cg_n after 1 warm-up)"
-ir() { # ir CLIENT BINARY: Ir per handshake
+ir() { # ir CLIENT BINARY [PORT [PORT12]]: Ir per handshake
     rm -f "$dir/cg.out"
     # shellcheck disable=SC2086
     valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
         --toggle-collect='hs_measured*' "$2" $common --client "$1" \
-        ${3:+--port "$3"} -n "$cg_n" --warmup 1 --raw \
+        ${3:+--port "$3"} ${4:+--port12 "$4"} -n "$cg_n" --warmup 1 --raw \
         >"$dir/cg.$1.log" 2>&1 || {
         cat "$dir/cg.$1.log" >&2
         echo 0
@@ -195,7 +205,7 @@ ir() { # ir CLIENT BINARY: Ir per handshake
 ir_w=$(ir warden "$build/bench/hs_bench" "$port_opt")
 ir_s=$(ir openssl "$build/bench/hs_bench")
 ir_b=$(ir bearssl "$build/bench/hs_bench")
-ir_w12=$(ir warden12 "$build/bench/hs_bench")
+ir_w12=$(ir warden12 "$build/bench/hs_bench" "" "$port12_opt")
 ir_f=0
 [ -z "$wolf" ] || ir_f=$(ir wolfssl "$wolf")
 printf '  %-8s %12s Ir\n' warden "$ir_w" openssl "$ir_s"
