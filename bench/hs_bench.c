@@ -7,7 +7,8 @@
  * crypto library": the companion's is BearSSL, and BearSSL (0.6) has no
  * TLS 1.3 client, so the bearssl client does the same mutual-auth
  * handshake in TLS 1.2, against a second s_server (--port12) pinned to
- * ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 and x25519.
+ * ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 and x25519. warden12 is warden's
+ * own TLS 1.2 (issue 5) against that server: the like-for-like row.
  *
  * Built twice from this file, because libwolfssl exports OpenSSL names
  * (ERR_*, ...) and cannot share a process with libssl:
@@ -18,7 +19,7 @@
  *
  *   hs_bench --companion unix:PATH --port PORT [--port12 PORT] --pki DIR
  *            [--key FILE --chain FILE] [-n N] [--warmup W]
- *            [--client warden|openssl|bearssl|wolfssl|all]
+ *            [--client warden|warden12|openssl|bearssl|wolfssl|all]
  *            [--wolfssl PATH] [--raw]
  *
  * Every connection: TCP connect to 127.0.0.1:PORT (TCP_NODELAY), a TLS
@@ -361,6 +362,42 @@ w_handshake(void)
     if (warden_tls_connect_socket(&W_tls, &W_dev, W_fd, "localhost", &o) !=
         WARDEN_ERR_OK) {
         die("warden handshake", warden_tls_error(&W_tls));
+    }
+}
+
+/*
+ * TLS 1.2 to the --port12 server, ECDHE_ECDSA_WITH_AES_128_GCM_SHA256.
+ * The groups also name the curves an ECDSA certificate may be on in TLS
+ * 1.2 (RFC 8422 5.1.1): P-256, the server's, goes with x25519, which the
+ * server prefers for the key exchange.
+ */
+static void
+w12_handshake(void)
+{
+    static const unsigned suites[] = {
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
+    static const unsigned groups[] = {WARDEN_TLS_GROUP_X25519,
+                                      WARDEN_TLS_GROUP_SECP256R1};
+    struct warden_tls_options o;
+
+    memset(&o, 0, sizeof(o));
+    o.suites = suites;
+    o.n_suites = 1;
+    o.groups = groups;
+    o.n_groups = 2;
+    W_fd = tcp_connect_to(O.port12);
+    if (warden_tls_connect_socket(&W_tls, &W_dev, W_fd, "localhost", &o) !=
+        WARDEN_ERR_OK) {
+        die("warden TLS 1.2 handshake", warden_tls_error(&W_tls));
+    }
+}
+
+/* The companion connection, once for both warden rows. */
+static void
+w12_setup(void)
+{
+    if (!W_opened) {
+        w_setup();
     }
 }
 
@@ -995,7 +1032,8 @@ usage(void)
             "usage: hs_bench --companion unix:PATH --port PORT "
             "[--port12 PORT] --pki DIR\n"
             "                --key FILE --chain FILE [-n N] [--warmup W]\n"
-            "                [--client warden|openssl|bearssl|wolfssl|all]\n"
+            "                [--client "
+            "warden|warden12|openssl|bearssl|wolfssl|all]\n"
             "                [--wolfssl PATH] [--raw]\n");
     exit(2);
 }
@@ -1004,7 +1042,8 @@ int
 main(int argc, char **argv)
 {
     int i, nres = 0;
-    struct result res[4];
+    /* warden, warden12, openssl, bearssl, wolfssl */
+    struct result res[5];
 
     O.n = 50;
     O.warmup = 2;
@@ -1059,7 +1098,7 @@ main(int argc, char **argv)
     print_raw(&res[0]);
     return 0;
 #else
-    const struct result *same_lib = NULL;
+    const struct result *same_lib = NULL, *warden12 = NULL;
 
     CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
     if (WANT("warden")) {
@@ -1073,11 +1112,14 @@ main(int argc, char **argv)
         }
         run("openssl", s_setup, s_handshake, s_exchange, &res[nres++]);
     }
-    /*
-     * TODO(TLS 1.2 branch): once libwarden speaks TLS 1.2, a "warden"
-     * TLS1.2 row against the same --port12 server goes here; against the
-     * bearssl row that is the like-for-like ratio the target means.
-     */
+    /* Against the bearssl row: the like-for-like ratio the target means. */
+    if (O.port12 != NULL && WANT("warden12")) {
+        run("warden12", w12_setup, w12_handshake, w_exchange, &res[nres]);
+        res[nres].proto = "TLS1.2";
+        res[nres].has_bus = 1;
+        warden12 = &res[nres];
+        nres++;
+    }
     if (O.port12 != NULL && WANT("bearssl")) {
         if (O.key == NULL || O.chain == NULL) {
             usage();
@@ -1120,8 +1162,6 @@ main(int argc, char **argv)
                res[i].hs_min, res[i].conn_median, res[i].heap_peak,
                res[i].heap_held);
     }
-    printf("%-9s %-6s %s\n", "warden", "TLS1.2",
-           "not measured yet: warden's TLS 1.2 is on another branch");
     if (same_lib != NULL) {
         printf("\n(bearssl allocates nothing: its connection is the "
                "caller's br_ssl_client_context\n%zu B + "
@@ -1137,6 +1177,7 @@ main(int argc, char **argv)
            sizeof(struct warden_tls), sizeof(struct warden_dev));
     for (i = 0; i < nres; i++) {
         if (res[i].has_bus) {
+            printf("%s, %s\n", res[i].name, res[i].proto);
             printf("bus per handshake:  %.0f requests, %.0f bytes "
                    "(%.0f to the companion, %.0f back)\n",
                    res[i].bus_hs_req, res[i].bus_hs_tx + res[i].bus_hs_rx,
@@ -1150,6 +1191,9 @@ main(int argc, char **argv)
         printf("latency ratios (warden TLS1.3 / software, median "
                "handshake):\n");
         for (i = 1; i < nres; i++) {
+            if (&res[i] == warden12) {
+                continue;
+            }
             printf("  warden / %-8s %.2fx  %s\n", res[i].name,
                    res[0].hs_median / res[i].hs_median,
                    &res[i] == same_lib
@@ -1157,6 +1201,11 @@ main(int argc, char **argv)
                          "BearSSL has no 1.3"
                        : "other library, TLS 1.3");
         }
+    }
+    if (warden12 != NULL && same_lib != NULL) {
+        printf("like for like (both TLS 1.2, both on BearSSL's crypto):\n"
+               "  warden12 / bearssl %.2fx\n",
+               warden12->hs_median / same_lib->hs_median);
     }
     for (i = 0; i < nres; i++) {
         print_raw(&res[i]);

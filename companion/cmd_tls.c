@@ -128,7 +128,8 @@ WC_HANDLER(wc_cmd_tls_receive)
      */
     status = wc_tls_receive(c, s, data, len, resp, WD_MAX_MESSAGE, resp_len,
                             c->tls_work, sizeof(c->tls_work));
-    if (status == WD_STATUS_OK && resp[0] == WD_TLS_EV_CONNECTED) {
+    if (status == WD_STATUS_OK && (resp[0] == WD_TLS_EV_CONNECTED ||
+                                   resp[0] == WD_TLS_EV_TLS12_KEYS)) {
         c->tls_work_user = index;
         c->tls_work_flight = 1;
         c->tls_work_len = s->flight_len;

@@ -166,9 +166,14 @@ wc_key_public(const struct wc_companion *c, unsigned slot, unsigned *curve,
     return WD_STATUS_OK;
 }
 
-enum wd_status
-wc_key_sign(const struct wc_companion *c, unsigned slot, const uint8_t *msg,
-            size_t msg_len, uint8_t sig[WC_SIG_DER_MAX], size_t *sig_len)
+/*
+ * Signs digest (or, with digest NULL, the hash of msg) with the key of
+ * slot, using the hash that goes with its curve.
+ */
+static enum wd_status
+sign(const struct wc_companion *c, unsigned slot, const uint8_t *msg,
+     size_t msg_len, const uint8_t *digest_in, size_t digest_len,
+     uint8_t sig[WC_SIG_DER_MAX], size_t *sig_len)
 {
     const br_hash_class *hash;
     br_hash_compat_context hc;
@@ -198,13 +203,23 @@ wc_key_sign(const struct wc_companion *c, unsigned slot, const uint8_t *msg,
     if (sk.curve == 0) {
         goto out;
     }
+    if (digest_in != NULL &&
+        digest_len != ((hash->desc >> BR_HASHDESC_OUT_OFF) &
+                       BR_HASHDESC_OUT_MASK)) {
+        status = WD_STATUS_BAD_PAYLOAD;
+        goto out;
+    }
     WC_TEST_SECRET(slot == WD_KEY_DEVICE ? "device private key"
                                          : "attestation private key",
                    sk.x, sk.xlen);
 
-    hash->init(&hc.vtable);
-    hash->update(&hc.vtable, msg, msg_len);
-    hash->out(&hc.vtable, digest);
+    if (digest_in != NULL) {
+        memcpy(digest, digest_in, digest_len);
+    } else {
+        hash->init(&hc.vtable);
+        hash->update(&hc.vtable, msg, msg_len);
+        hash->out(&hc.vtable, digest);
+    }
     /* RFC 6979 deterministic nonces: no randomness to get wrong. */
     *sig_len = br_ecdsa_i31_sign_asn1(br_ec_get_default(), hash, digest, &sk,
                                       sig);
@@ -214,4 +229,23 @@ out:
     wc_wipe(&hc, sizeof(hc));
     wc_wipe(digest, sizeof(digest));
     return status;
+}
+
+enum wd_status
+wc_key_sign(const struct wc_companion *c, unsigned slot, const uint8_t *msg,
+            size_t msg_len, uint8_t sig[WC_SIG_DER_MAX], size_t *sig_len)
+{
+    return sign(c, slot, msg, msg_len, NULL, 0, sig, sig_len);
+}
+
+enum wd_status
+wc_key_sign_digest(const struct wc_companion *c, unsigned slot,
+                   const uint8_t *digest, size_t digest_len,
+                   uint8_t sig[WC_SIG_DER_MAX], size_t *sig_len)
+{
+    if (digest == NULL) {
+        *sig_len = 0;
+        return WD_STATUS_BAD_PAYLOAD;
+    }
+    return sign(c, slot, NULL, 0, digest, digest_len, sig, sig_len);
 }

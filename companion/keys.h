@@ -37,6 +37,17 @@ enum wd_status wc_key_sign(const struct wc_companion *c, unsigned slot,
                            const uint8_t *msg, size_t msg_len,
                            uint8_t sig[WC_SIG_DER_MAX], size_t *sig_len);
 
+/*
+ * As wc_key_sign() for a message already hashed, with the hash the key
+ * signs with: digest is 32 bytes (SHA-256) for a P-256 key, 48 (SHA-384)
+ * for P-384; any other length is refused (WD_STATUS_BAD_PAYLOAD). For
+ * TLS 1.2, whose CertificateVerify signs the running transcript hash.
+ */
+enum wd_status wc_key_sign_digest(const struct wc_companion *c, unsigned slot,
+                                  const uint8_t *digest, size_t digest_len,
+                                  uint8_t sig[WC_SIG_DER_MAX],
+                                  size_t *sig_len);
+
 /* Record ids of a slot's halves; 0 for an unknown slot. */
 uint16_t wc_key_private_record(unsigned slot);
 uint16_t wc_key_public_record(unsigned slot);

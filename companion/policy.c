@@ -7,6 +7,7 @@
 #include "admin.h"
 #include "ecdhe.h"
 #include "records.h"
+#include "tls13_client.h"
 #include "tls13_schedule.h"
 
 /*
@@ -18,6 +19,11 @@ static const uint16_t known_suites[] = {
     WC_TLS13_AES_128_GCM_SHA256,
     WC_TLS13_AES_256_GCM_SHA384,
     WC_TLS13_AES_128_CCM_SHA256,
+    /* TLS 1.2: a policy that names none of these turns TLS 1.2 off. */
+    WC_TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256,
+    WC_TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384,
+    WC_TLS12_ECDHE_ECDSA_AES_128_CCM,
+    WC_TLS12_ECDHE_ECDSA_AES_256_CCM,
 };
 static const uint16_t known_groups[] = {
     WC_GROUP_X25519,

@@ -10,6 +10,7 @@
 #include "names.h"
 #include "records.h"
 #include "tls_codec.h"
+#include "tls_common.h"
 #include "wc_companion.h"
 #include "wc_wipe.h"
 #include "x509.h"
@@ -37,15 +38,25 @@
 #define EXT_SIGNATURE_ALGORITHMS_CERT 50
 #define EXT_KEY_SHARE 51
 
-#define TLS13 0x0304
-#define SIG_ECDSA_P256_SHA256 0x0403
-#define SIG_ECDSA_P384_SHA384 0x0503
+/* TLS 1.2 extensions (RFC 8422 5.1.2, RFC 7627 5.1, RFC 5746 3.2). */
+#define EXT_EC_POINT_FORMATS 11
+#define EXT_EXTENDED_MASTER_SECRET 23
+#define EXT_RENEGOTIATION_INFO 0xff01
+
+#define TLS13 WC_TLS13
+#define SIG_ECDSA_P256_SHA256 WC_SIG_ECDSA_P256_SHA256
+#define SIG_ECDSA_P384_SHA384 WC_SIG_ECDSA_P384_SHA384
 
 /* Policy: what the companion offers when the host narrows nothing. */
 static const uint16_t policy_suites[] = {
     WC_TLS13_AES_128_GCM_SHA256,
     WC_TLS13_AES_256_GCM_SHA384,
     WC_TLS13_AES_128_CCM_SHA256,
+    /* TLS 1.2: ECDHE with ECDSA, AEAD only (design §1). */
+    WC_TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256,
+    WC_TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384,
+    WC_TLS12_ECDHE_ECDSA_AES_128_CCM,
+    WC_TLS12_ECDHE_ECDSA_AES_256_CCM,
 };
 static const uint16_t policy_groups[] = {
     WC_GROUP_X25519,
@@ -72,8 +83,8 @@ static const uint8_t hrr_random[32] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int
-listed(const uint16_t *list, size_t n, unsigned v)
+int
+wc_tls_listed(const uint16_t *list, size_t n, unsigned v)
 {
     size_t i;
 
@@ -85,9 +96,15 @@ listed(const uint16_t *list, size_t n, unsigned v)
     return 0;
 }
 
+static int
+listed(const uint16_t *list, size_t n, unsigned v)
+{
+    return wc_tls_listed(list, n, v);
+}
+
 /* Ends a session: what to send the server, and why (for TLS_STATUS). */
-static enum wd_status
-fail(struct wc_tls_session *s, uint8_t alert, uint8_t reason)
+enum wd_status
+wc_tls_fail(struct wc_tls_session *s, uint8_t alert, uint8_t reason)
 {
     s->state = WC_TLS_FAILED;
     s->alert = alert;
@@ -97,7 +114,29 @@ fail(struct wc_tls_session *s, uint8_t alert, uint8_t reason)
     wc_ecdhe_wipe(&s->share[0]);
     wc_ecdhe_wipe(&s->share[1]);
     s->n_shares = 0;
+    wc_wipe(s->premaster, sizeof(s->premaster));
+    s->premaster_len = 0;
+    wc_wipe(s->master, sizeof(s->master));
     return WD_STATUS_TLS_FAILED;
+}
+
+static enum wd_status
+fail(struct wc_tls_session *s, uint8_t alert, uint8_t reason)
+{
+    return wc_tls_fail(s, alert, reason);
+}
+
+int
+wc_tls_offers(const struct wc_tls_session *s, int tls12)
+{
+    unsigned i;
+
+    for (i = 0; i < s->n_suites; i++) {
+        if (wc_tls12_suite(s->suites[i]) == tls12) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /*
@@ -157,6 +196,7 @@ write_client_hello(struct wc_tls_session *s, uint8_t *out, size_t cap,
 {
     struct wc_tls_writer w;
     size_t body, exts, ext, inner, i;
+    int tls13 = wc_tls_offers(s, 0), tls12 = wc_tls_offers(s, 1);
 
     wc_tlsw_init(&w, out, cap);
     wc_tlsw_u8(&w, HS_CLIENT_HELLO);
@@ -182,10 +222,17 @@ write_client_hello(struct wc_tls_session *s, uint8_t *out, size_t cap,
         wc_tlsw_close(&w, inner, 2);
         wc_tlsw_close(&w, ext, 2);
     }
+    /* 4.2.1: the versions the offered suites belong to, newest first. */
     wc_tlsw_u16(&w, EXT_SUPPORTED_VERSIONS);
     ext = wc_tlsw_open(&w, 2);
-    wc_tlsw_u8(&w, 2);
-    wc_tlsw_u16(&w, TLS13);
+    inner = wc_tlsw_open(&w, 1);
+    if (tls13) {
+        wc_tlsw_u16(&w, TLS13);
+    }
+    if (tls12) {
+        wc_tlsw_u16(&w, WC_TLS12);
+    }
+    wc_tlsw_close(&w, inner, 1);
     wc_tlsw_close(&w, ext, 2);
 
     wc_tlsw_u16(&w, EXT_SUPPORTED_GROUPS);
@@ -203,26 +250,47 @@ write_client_hello(struct wc_tls_session *s, uint8_t *out, size_t cap,
     put_u16_list(&w, policy_sigalgs_cert, COUNT(policy_sigalgs_cert));
     wc_tlsw_close(&w, ext, 2);
 
-    wc_tlsw_u16(&w, EXT_KEY_SHARE);
-    ext = wc_tlsw_open(&w, 2);
-    inner = wc_tlsw_open(&w, 2);
-    for (i = 0; i < s->n_shares; i++) {
-        wc_tlsw_u16(&w, s->share[i].group);
-        wc_tlsw_u16(&w, (unsigned)s->share[i].pub_len);
-        wc_tlsw_bytes(&w, s->share[i].pub, s->share[i].pub_len);
-    }
-    wc_tlsw_close(&w, inner, 2);
-    wc_tlsw_close(&w, ext, 2);
+    if (tls13) {
+        wc_tlsw_u16(&w, EXT_KEY_SHARE);
+        ext = wc_tlsw_open(&w, 2);
+        inner = wc_tlsw_open(&w, 2);
+        for (i = 0; i < s->n_shares; i++) {
+            wc_tlsw_u16(&w, s->share[i].group);
+            wc_tlsw_u16(&w, (unsigned)s->share[i].pub_len);
+            wc_tlsw_bytes(&w, s->share[i].pub, s->share[i].pub_len);
+        }
+        wc_tlsw_close(&w, inner, 2);
+        wc_tlsw_close(&w, ext, 2);
 
-    /*
-     * 4.2.9: psk_dhe_ke, so that servers send the NewSessionTickets they
-     * would send any client; the companion reads and drops them.
-     */
-    wc_tlsw_u16(&w, EXT_PSK_MODES);
-    ext = wc_tlsw_open(&w, 2);
-    wc_tlsw_u8(&w, 1);
-    wc_tlsw_u8(&w, 1);
-    wc_tlsw_close(&w, ext, 2);
+        /*
+         * 4.2.9: psk_dhe_ke, so that servers send the NewSessionTickets
+         * they would send any client; the companion reads and drops them.
+         */
+        wc_tlsw_u16(&w, EXT_PSK_MODES);
+        ext = wc_tlsw_open(&w, 2);
+        wc_tlsw_u8(&w, 1);
+        wc_tlsw_u8(&w, 1);
+        wc_tlsw_close(&w, ext, 2);
+    }
+
+    if (tls12) {
+        /* RFC 8422 5.1.2: uncompressed points only. */
+        wc_tlsw_u16(&w, EXT_EC_POINT_FORMATS);
+        ext = wc_tlsw_open(&w, 2);
+        wc_tlsw_u8(&w, 1);
+        wc_tlsw_u8(&w, 0);
+        wc_tlsw_close(&w, ext, 2);
+        /* RFC 7627 5.1: the master secret binds the whole handshake. */
+        wc_tlsw_u16(&w, EXT_EXTENDED_MASTER_SECRET);
+        wc_tlsw_u16(&w, 0);
+        /*
+         * RFC 5746 3.4: an empty renegotiated_connection says that this
+         * client knows secure renegotiation; it never renegotiates.
+         */
+        wc_tlsw_u16(&w, EXT_RENEGOTIATION_INFO);
+        wc_tlsw_u16(&w, 1);
+        wc_tlsw_u8(&w, 0);
+    }
 
     if (s->alpn_len > 0) {
         wc_tlsw_u16(&w, EXT_ALPN);
@@ -356,8 +424,8 @@ wc_tls_open(struct wc_companion *c, struct wc_tls_session *s,
  * this client reads is below 64; others are refused or ignored by the
  * caller.
  */
-static int
-repeated(uint64_t *seen, unsigned type)
+int
+wc_tls_repeated(uint64_t *seen, unsigned type)
 {
     uint64_t bit;
 
@@ -369,6 +437,22 @@ repeated(uint64_t *seen, unsigned type)
         return 1;
     }
     *seen |= bit;
+    return 0;
+}
+
+/* Whether a well-formed extension block holds type (a look ahead). */
+static int
+has_extension(struct wc_tls_reader exts, unsigned type)
+{
+    while (exts.len > 0 && !exts.err) {
+        unsigned t = wc_tlsr_u16(&exts);
+        struct wc_tls_reader data;
+
+        wc_tlsr_vector(&exts, 2, &data);
+        if (!exts.err && t == type) {
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -385,8 +469,14 @@ split_message(const uint8_t *msg, size_t len, unsigned *type,
     return wc_tlsr_done(&r);
 }
 
-static struct wc_ecdhe_key *
-share_for(struct wc_tls_session *s, unsigned group)
+static int
+repeated(uint64_t *seen, unsigned type)
+{
+    return wc_tls_repeated(seen, type);
+}
+
+struct wc_ecdhe_key *
+wc_tls_share_for(struct wc_tls_session *s, unsigned group)
 {
     unsigned i;
 
@@ -455,7 +545,7 @@ hello_retry(struct wc_companion *c, struct wc_tls_session *s,
         return fail(s, WC_ALERT_PROTOCOL_VERSION, 0);
     }
     if (!have_group || !listed(s->groups, s->n_groups, group) ||
-        share_for(s, group) != NULL) {
+        wc_tls_share_for(s, group) != NULL) {
         return fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
     }
     if (wc_tls13_transcript_hello_retry(&s->transcript, (uint16_t)suite) !=
@@ -535,10 +625,16 @@ server_hello(struct wc_companion *c, struct wc_tls_session *s,
     }
     sid_len = sid_r.len;
     wc_tlsr_bytes(&sid_r, &sid, sid_len);
+    /* 4.2.1: without supported_versions, the server speaks 1.2 or older. */
+    if (!has_extension(exts, EXT_SUPPORTED_VERSIONS)) {
+        return wc_tls12_server_hello(s, msg, len, version, random, sid,
+                                     sid_len, suite, compression, &exts, out,
+                                     out_len);
+    }
     /* 4.1.3: echo of our session id, offered suite, no compression. */
     if (version != 0x0303 || compression != 0 || sid_len != 32 ||
         memcmp(sid, s->legacy_session_id, 32) != 0 ||
-        !listed(s->suites, s->n_suites, suite)) {
+        !listed(s->suites, s->n_suites, suite) || wc_tls12_suite(suite)) {
         return fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
     }
     if (memcmp(random, hrr_random, 32) == 0) {
@@ -582,20 +678,18 @@ server_hello(struct wc_companion *c, struct wc_tls_session *s,
     if (exts.err) {
         return fail(s, WC_ALERT_DECODE_ERROR, 0);
     }
-    /*
-     * 4.2.1: no supported_versions means TLS 1.2 or older, which this
-     * client does not speak (TLS 1.2 comes later, with its own checks).
-     */
+    /* 4.2.1: a supported_versions that names anything but TLS 1.3. */
     if (sv != TLS13) {
         return fail(s, WC_ALERT_PROTOCOL_VERSION, 0);
     }
-    mine = share_for(s, group);
+    mine = wc_tls_share_for(s, group);
     if (peer == NULL || mine == NULL) {
         return fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
     }
     if (wc_ecdhe_shared(mine, peer, peer_len, secret, &secret_len) != 0) {
         return fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
     }
+    s->version = TLS13;
     s->suite = (uint16_t)suite;
     s->group = (uint16_t)group;
 
@@ -635,6 +729,38 @@ server_hello(struct wc_companion *c, struct wc_tls_session *s,
     return WD_STATUS_OK;
 }
 
+enum wd_status
+wc_tls_alpn_answer(struct wc_tls_session *s, struct wc_tls_reader *data)
+{
+    struct wc_tls_reader list, name;
+    const uint8_t *p;
+    size_t off, name_len;
+    int offered = 0;
+
+    wc_tlsr_vector(data, 2, &list);
+    wc_tlsr_vector(&list, 1, &name);
+    if (wc_tlsr_done(&list) != 0 || name.len == 0 || s->alpn_len == 0 ||
+        s->alpn_selected_len != 0) {
+        return fail(s,
+                    s->alpn_len == 0 ? WC_ALERT_UNSUPPORTED_EXTENSION
+                                     : WC_ALERT_DECODE_ERROR,
+                    0);
+    }
+    name_len = wc_tlsr_rest(&name, &p);
+    for (off = 0; off < s->alpn_len; off += 1 + s->alpn[off]) {
+        if (s->alpn[off] == name_len &&
+            memcmp(s->alpn + off + 1, p, name_len) == 0) {
+            offered = 1;
+        }
+    }
+    if (!offered) {
+        return fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
+    }
+    memcpy(s->alpn_selected, p, name_len);
+    s->alpn_selected_len = name_len;
+    return WD_STATUS_OK;
+}
+
 /* RFC 8446 4.3.1, with RFC 7301's ALPN answer. */
 static enum wd_status
 encrypted_extensions(struct wc_tls_session *s, struct wc_tls_reader *body)
@@ -648,10 +774,7 @@ encrypted_extensions(struct wc_tls_session *s, struct wc_tls_reader *body)
     }
     while (exts.len > 0 && !exts.err) {
         unsigned type = wc_tlsr_u16(&exts);
-        struct wc_tls_reader data, list, name;
-        const uint8_t *p;
-        size_t off, name_len;
-        int offered = 0;
+        struct wc_tls_reader data;
 
         wc_tlsr_vector(&exts, 2, &data);
         if (repeated(&seen, type)) {
@@ -669,27 +792,9 @@ encrypted_extensions(struct wc_tls_session *s, struct wc_tls_reader *body)
             data.len = 0;
             break;
         case EXT_ALPN:
-            wc_tlsr_vector(&data, 2, &list);
-            wc_tlsr_vector(&list, 1, &name);
-            if (wc_tlsr_done(&list) != 0 || name.len == 0 ||
-                s->alpn_len == 0 || s->alpn_selected_len != 0) {
-                return fail(s, s->alpn_len == 0
-                                   ? WC_ALERT_UNSUPPORTED_EXTENSION
-                                   : WC_ALERT_DECODE_ERROR,
-                            0);
+            if (wc_tls_alpn_answer(s, &data) != WD_STATUS_OK) {
+                return WD_STATUS_TLS_FAILED;
             }
-            name_len = wc_tlsr_rest(&name, &p);
-            for (off = 0; off < s->alpn_len; off += 1 + s->alpn[off]) {
-                if (s->alpn[off] == name_len &&
-                    memcmp(s->alpn + off + 1, p, name_len) == 0) {
-                    offered = 1;
-                }
-            }
-            if (!offered) {
-                return fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
-            }
-            memcpy(s->alpn_selected, p, name_len);
-            s->alpn_selected_len = name_len;
             break;
         default:
             return fail(s, WC_ALERT_UNSUPPORTED_EXTENSION, 0);
@@ -705,9 +810,8 @@ encrypted_extensions(struct wc_tls_session *s, struct wc_tls_reader *body)
     return WD_STATUS_OK;
 }
 
-/* The scheme the device key signs with, or 0 if there is no key. */
-static unsigned
-device_scheme(const struct wc_companion *c)
+unsigned
+wc_tls_device_scheme(const struct wc_companion *c)
 {
     const uint8_t *point;
     size_t len;
@@ -727,7 +831,7 @@ certificate_request(const struct wc_companion *c, struct wc_tls_session *s,
                     struct wc_tls_reader *body)
 {
     struct wc_tls_reader context, exts;
-    unsigned want = device_scheme(c);
+    unsigned want = wc_tls_device_scheme(c);
     uint64_t seen = 0;
     int have_sigalgs = 0;
 
@@ -808,12 +912,8 @@ certificate(struct wc_companion *c, struct wc_tls_session *s,
             struct wc_tls_reader *body)
 {
     struct wc_der_cert chain[WC_VERIFY_POOL_MAX];
-    struct wc_der_cert anchors[WC_VERIFY_ANCHORS_MAX];
-    struct wc_verify_input in;
     struct wc_tls_reader context, list;
-    struct wc_x509 leaf;
-    unsigned n = 0, i;
-    int verdict;
+    unsigned n = 0;
 
     wc_tlsr_vector(body, 1, &context);
     wc_tlsr_vector(body, 3, &list);
@@ -840,8 +940,24 @@ certificate(struct wc_companion *c, struct wc_tls_session *s,
     if (list.err || n == 0) {
         return fail(s, WC_ALERT_DECODE_ERROR, 0);
     }
-    s->chain_len = (uint8_t)n;
+    if (wc_tls_check_chain(c, s, chain, n) != WD_STATUS_OK) {
+        return WD_STATUS_TLS_FAILED;
+    }
+    s->state = WC_TLS_WAIT_CERTIFICATE_VERIFY;
+    return WD_STATUS_OK;
+}
 
+enum wd_status
+wc_tls_check_chain(struct wc_companion *c, struct wc_tls_session *s,
+                   const struct wc_der_cert *chain, unsigned n)
+{
+    struct wc_der_cert anchors[WC_VERIFY_ANCHORS_MAX];
+    struct wc_verify_input in;
+    struct wc_x509 leaf;
+    unsigned i;
+    int verdict;
+
+    s->chain_len = (uint8_t)n;
     memset(&in, 0, sizeof(in));
     for (i = 0; i < WD_ROOTS_MAX; i++) {
         const uint8_t *der;
@@ -872,7 +988,6 @@ certificate(struct wc_companion *c, struct wc_tls_session *s,
     s->server_key_type = leaf.key.type;
     memcpy(s->server_key, leaf.key.point, leaf.key.point_len);
     s->server_key_len = leaf.key.point_len;
-    s->state = WC_TLS_WAIT_CERTIFICATE_VERIFY;
     return WD_STATUS_OK;
 }
 
@@ -897,10 +1012,8 @@ certificate_verify(struct wc_tls_session *s, struct wc_tls_reader *body)
 {
     uint8_t content[64 + sizeof(server_context) + WC_TLS13_HASH_MAX];
     struct wc_tls_reader sig;
-    struct wc_pubkey key;
     const uint8_t *p;
     unsigned scheme;
-    enum wc_sig_alg alg;
     size_t n, sig_len;
 
     scheme = wc_tlsr_u16(body);
@@ -908,12 +1021,35 @@ certificate_verify(struct wc_tls_session *s, struct wc_tls_reader *body)
     if (wc_tlsr_done(body) != 0 || sig.err) {
         return fail(s, WC_ALERT_DECODE_ERROR, 0);
     }
-    /* 4.4.3: an offered scheme, and the one that fits the leaf's key. */
+    n = verify_content(s, server_context, content);
+    sig_len = wc_tlsr_rest(&sig, &p);
+    if (wc_tls_check_server_signature(s, scheme, content, n, p, sig_len) !=
+        WD_STATUS_OK) {
+        return WD_STATUS_TLS_FAILED;
+    }
+    s->state = WC_TLS_WAIT_FINISHED;
+    return WD_STATUS_OK;
+}
+
+enum wd_status
+wc_tls_check_server_signature(struct wc_tls_session *s, unsigned scheme,
+                              const uint8_t *msg, size_t msg_len,
+                              const uint8_t *sig, size_t sig_len)
+{
+    struct wc_pubkey key;
+    enum wc_sig_alg alg;
+
+    /*
+     * 4.4.3: an offered scheme, and the one that fits the leaf's key. In
+     * TLS 1.2 the same code points name a hash and ECDSA only (RFC 5246
+     * 7.4.1.4.1): either hash with either curve is within policy.
+     */
     if (scheme == SIG_ECDSA_P256_SHA256 &&
-        s->server_key_type == WC_KEY_EC_P256) {
+        (s->server_key_type == WC_KEY_EC_P256 || s->version == WC_TLS12)) {
         alg = WC_SIG_ECDSA_SHA256;
     } else if (scheme == SIG_ECDSA_P384_SHA384 &&
-               s->server_key_type == WC_KEY_EC_P384) {
+               (s->server_key_type == WC_KEY_EC_P384 ||
+                s->version == WC_TLS12)) {
         alg = WC_SIG_ECDSA_SHA384;
     } else {
         return fail(s, WC_ALERT_ILLEGAL_PARAMETER, 0);
@@ -922,13 +1058,10 @@ certificate_verify(struct wc_tls_session *s, struct wc_tls_reader *body)
     key.type = s->server_key_type;
     key.point = s->server_key;
     key.point_len = s->server_key_len;
-    n = verify_content(s, server_context, content);
-    sig_len = wc_tlsr_rest(&sig, &p);
-    if (wc_verify_signature(&key, alg, content, n, p, sig_len) !=
+    if (wc_verify_signature(&key, alg, msg, msg_len, sig, sig_len) !=
         WC_VERIFY_OK) {
         return fail(s, WC_ALERT_DECRYPT_ERROR, 0);
     }
-    s->state = WC_TLS_WAIT_FINISHED;
     return WD_STATUS_OK;
 }
 
@@ -998,7 +1131,7 @@ client_certificate(struct wc_companion *c, struct wc_tls_session *s,
     start = w->len;
     wc_tlsw_u8(w, HS_CERTIFICATE_VERIFY);
     body = wc_tlsw_open(w, 3);
-    wc_tlsw_u16(w, device_scheme(c));
+    wc_tlsw_u16(w, wc_tls_device_scheme(c));
     wc_tlsw_u16(w, (unsigned)sig_len);
     wc_tlsw_bytes(w, sig, sig_len);
     wc_tlsw_close(w, body, 3);
@@ -1129,6 +1262,10 @@ wc_tls_receive(struct wc_companion *c, struct wc_tls_session *s,
     if (split_message(msg, len, &type, &body) != 0) {
         return fail(s, WC_ALERT_DECODE_ERROR, 0);
     }
+    if (s->version == WC_TLS12) {
+        return wc_tls12_receive(c, s, type, msg, len, &body, out, cap,
+                                out_len, flight, flight_cap);
+    }
     if (s->state == WC_TLS_CONNECTED) {
         return post_handshake(s, type, &body, out, cap, out_len);
     }
@@ -1196,6 +1333,10 @@ wc_tls_key_update(struct wc_tls_session *s, uint8_t *out, size_t cap,
         return s->state == WC_TLS_FAILED ? WD_STATUS_TLS_FAILED
                                          : WD_STATUS_NOT_ALLOWED;
     }
+    /* TLS 1.2 has no KeyUpdate; its keys last the connection. */
+    if (s->version != TLS13) {
+        return WD_STATUS_NOT_ALLOWED;
+    }
     if (cap < 1 + WC_TLS13_KEY_MAX + WC_TLS13_IV_LEN + sizeof(message) ||
         wc_tls13_key_update(&s->ks, WC_TLS13_CLIENT_APPLICATION, key,
                             &key_len, iv) != WC_TLS13_OK) {
@@ -1234,7 +1375,7 @@ wc_tls_status(const struct wc_tls_session *s, uint8_t *out)
     out[WD_TLSS_STATE] = state;
     out[WD_TLSS_ALERT] = s->alert;
     out[WD_TLSS_REASON] = s->reason;
-    wd_put16(out + WD_TLSS_VERSION, s->suite ? TLS13 : 0);
+    wd_put16(out + WD_TLSS_VERSION, s->version);
     wd_put16(out + WD_TLSS_SUITE, s->suite);
     wd_put16(out + WD_TLSS_GROUP, s->group);
     out[WD_TLSS_FLAGS] = s->flags;

@@ -37,7 +37,16 @@ struct wc_companion;
 #define WC_ALERT_INTERNAL_ERROR 80
 #define WC_ALERT_MISSING_EXTENSION 109
 #define WC_ALERT_UNSUPPORTED_EXTENSION 110
+#define WC_ALERT_NO_RENEGOTIATION 100
 #define WC_ALERT_NO_APPLICATION_PROTOCOL 120
+
+/* TLS 1.2 suites the companion allows (RFC 5289, RFC 7251). */
+#define WC_TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256 0xc02b
+#define WC_TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384 0xc02c
+#define WC_TLS12_ECDHE_ECDSA_AES_128_CCM 0xc0ac
+#define WC_TLS12_ECDHE_ECDSA_AES_256_CCM 0xc0ad
+
+#define WC_TLS12_MASTER_LEN 48
 
 enum wc_tls_state {
     WC_TLS_FREE = 0,
@@ -47,6 +56,12 @@ enum wc_tls_state {
     WC_TLS_WAIT_CERTIFICATE,
     WC_TLS_WAIT_CERTIFICATE_VERIFY,
     WC_TLS_WAIT_FINISHED,
+    /* TLS 1.2 (tls12_client.c), after its ServerHello. */
+    WC_TLS12_WAIT_CERTIFICATE,
+    WC_TLS12_WAIT_KEY_EXCHANGE,
+    WC_TLS12_WAIT_REQUEST_OR_DONE,
+    WC_TLS12_WAIT_HELLO_DONE,
+    WC_TLS12_WAIT_FINISHED,
     WC_TLS_CONNECTED,
     WC_TLS_FAILED,
 };
@@ -62,6 +77,7 @@ struct wc_tls_session {
     uint8_t flags;  /* WD_TLSS_F_* */
     uint8_t chain_len;
     int64_t now;
+    uint16_t version; /* 0x0304 or 0x0303, once the ServerHello chose */
     uint16_t suite;
     uint16_t group;
 
@@ -72,7 +88,7 @@ struct wc_tls_session {
     size_t alpn_len;
     uint8_t alpn_selected[255];
     size_t alpn_selected_len;
-    uint16_t suites[3];
+    uint16_t suites[7];
     unsigned n_suites;
     uint16_t groups[3];
     unsigned n_groups;
@@ -96,6 +112,16 @@ struct wc_tls_session {
     uint8_t request_context[WC_TLS_CONTEXT_MAX];
     size_t request_context_len;
     int can_sign;
+
+    /*
+     * TLS 1.2 only: the server's random (signed in its key exchange),
+     * the premaster secret from ServerKeyExchange to ServerHelloDone,
+     * and the master secret until the server's Finished is checked.
+     */
+    uint8_t server_random[32];
+    uint8_t premaster[WC_ECDHE_SECRET_MAX];
+    size_t premaster_len;
+    uint8_t master[WC_TLS12_MASTER_LEN];
 
     /* The client's last flight, kept until the host has read it. */
     size_t flight_len;

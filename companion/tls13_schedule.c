@@ -467,6 +467,29 @@ wc_tls13_transcript_hash(const struct wc_tls13_transcript *t,
     return WC_TLS13_OK;
 }
 
+int
+wc_tls13_transcript_hash_as(const struct wc_tls13_transcript *t,
+                            size_t hash_len, uint8_t out[WC_TLS13_HASH_MAX])
+{
+    if (t == NULL || out == NULL ||
+        (hash_len != br_sha256_SIZE && hash_len != br_sha384_SIZE)) {
+        return WC_TLS13_ARGUMENT;
+    }
+    if (t->state == WC_TLS13_TRANSCRIPT_FAILED) {
+        return t->err;
+    }
+    if (t->state == WC_TLS13_TRANSCRIPT_NONE ||
+        (t->hash_len != 0 && t->hash_len != hash_len)) {
+        return WC_TLS13_ARGUMENT;
+    }
+    if (hash_len == br_sha256_SIZE) {
+        br_sha256_out(&t->sha256, out);
+    } else {
+        br_sha384_out(&t->sha384, out);
+    }
+    return WC_TLS13_OK;
+}
+
 void
 wc_tls13_transcript_wipe(struct wc_tls13_transcript *t)
 {

@@ -193,6 +193,17 @@ int wc_tls13_transcript_hello_retry(struct wc_tls13_transcript *t,
 int wc_tls13_transcript_hash(const struct wc_tls13_transcript *t,
                              uint8_t out[WC_TLS13_HASH_MAX], size_t *len);
 
+/*
+ * For TLS 1.2, whose PRF hash and CertificateVerify hash may differ: the
+ * hash of the messages so far with SHA-256 (hash_len 32) or SHA-384
+ * (48), from a transcript that still runs both, or that kept that one.
+ * Returns WC_TLS13_OK, WC_TLS13_ARGUMENT (another length, or the other
+ * hash was dropped) or an earlier error.
+ */
+int wc_tls13_transcript_hash_as(const struct wc_tls13_transcript *t,
+                                size_t hash_len,
+                                uint8_t out[WC_TLS13_HASH_MAX]);
+
 /* Zeroes the transcript; it must be initialised again before use. */
 void wc_tls13_transcript_wipe(struct wc_tls13_transcript *t);
 

@@ -50,10 +50,24 @@ warden_rec_alert_for(int err)
     return -1;
 }
 
-/* Key length of a suite, or 0 for a suite the layer does not do. */
+/*
+ * Key length of a suite of version, or 0 for a suite the layer does not
+ * do in that version.
+ */
 static size_t
-suite_key_len(unsigned suite)
+suite_key_len(unsigned version, unsigned suite)
 {
+    if (version == WARDEN_TLS_1_2) {
+        switch (suite) {
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM:
+            return 16;
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM:
+            return 32;
+        }
+        return 0;
+    }
     switch (suite) {
     case WARDEN_TLS_AES_128_GCM_SHA256:
     case WARDEN_TLS_AES_128_CCM_SHA256:
@@ -62,6 +76,23 @@ suite_key_len(unsigned suite)
         return 32;
     }
     return 0;
+}
+
+/* Key length of any suite of either version: the AEAD's own check. */
+static size_t
+aead_key_len(unsigned suite)
+{
+    size_t n = suite_key_len(WARDEN_TLS_1_3, suite);
+
+    return n != 0 ? n : suite_key_len(WARDEN_TLS_1_2, suite);
+}
+
+static int
+is_ccm(unsigned suite)
+{
+    return suite == WARDEN_TLS_AES_128_CCM_SHA256 ||
+           suite == WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM ||
+           suite == WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM;
 }
 
 static void
@@ -122,7 +153,7 @@ init_aead(struct warden_rec_aead *d, int portable, const uint8_t *key,
     const br_block_ctrcbc_class *ctrcbc = NULL;
     br_ghash ghash = 0;
 
-    if (d->suite == WARDEN_TLS_AES_128_CCM_SHA256) {
+    if (is_ccm(d->suite)) {
         if (!portable) {
             ctrcbc = br_aes_x86ni_ctrcbc_get_vtable();
             if (ctrcbc == NULL) {
@@ -159,15 +190,38 @@ init_aead(struct warden_rec_aead *d, int portable, const uint8_t *key,
     scrub();
 }
 
-/*
- * RFC 8446 5.3: the 64-bit sequence number in network byte order,
- * left-padded with zeros to the IV's length, XORed with the static IV.
- */
 static void
-make_nonce(const struct warden_rec_aead *d, uint8_t nonce[WARDEN_REC_IV_LEN])
+put64(uint8_t *out, uint64_t v)
 {
     int i;
 
+    for (i = 0; i < 8; i++) {
+        out[7 - i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+/*
+ * RFC 8446 5.3: the 64-bit sequence number in network byte order,
+ * left-padded with zeros to the IV's length, XORed with the static IV.
+ * TLS 1.2 (RFC 5288 3, RFC 6655 3): the 4-byte implicit salt, then the
+ * explicit nonce, which is the sequence number (unique per key).
+ */
+static void
+make_nonce(const struct warden_rec_aead *d, const uint8_t *explicit_part,
+           uint8_t nonce[WARDEN_REC_IV_LEN])
+{
+    int i;
+
+    if (d->nonce_mode == WARDEN_REC_NONCE_EXPLICIT) {
+        memcpy(nonce, d->iv, WARDEN_REC_SALT_LEN);
+        if (explicit_part != NULL) {
+            memcpy(nonce + WARDEN_REC_SALT_LEN, explicit_part,
+                   WARDEN_REC_EXPLICIT_LEN);
+        } else {
+            put64(nonce + WARDEN_REC_SALT_LEN, d->seq);
+        }
+        return;
+    }
     memcpy(nonce, d->iv, WARDEN_REC_IV_LEN);
     for (i = 0; i < 8; i++) {
         nonce[WARDEN_REC_IV_LEN - 1 - i] ^= (uint8_t)(d->seq >> (8 * i));
@@ -198,13 +252,13 @@ aead(struct warden_rec_aead *d, int encrypt, const uint8_t *nonce,
     uint32_t ok = 1;
 
     /* Only what the suites use: a 12-byte nonce, a 16-byte tag. */
-    if (d == NULL || suite_key_len(d->suite) == 0 || nonce == NULL ||
+    if (d == NULL || aead_key_len(d->suite) == 0 || nonce == NULL ||
         nonce_len != WARDEN_REC_IV_LEN || tag_len != WARDEN_REC_TAG_LEN ||
         (aad == NULL && aad_len > 0) || (data == NULL && len > 0) ||
         len > WARDEN_REC_AEAD_DATA_MAX) {
         return WARDEN_REC_ARGUMENT;
     }
-    if (d->suite == WARDEN_TLS_AES_128_CCM_SHA256) {
+    if (is_ccm(d->suite)) {
         br_ccm_context *ccm = &d->u.ccm.ccm;
 
         /* Cannot fail: 12-byte nonce, 16-byte tag, len below 2^24. */
@@ -247,7 +301,7 @@ warden_rec_aead_init(struct warden_rec_aead *d, unsigned suite, int portable,
                      const uint8_t *key, size_t key_len)
 {
     if (d == NULL || key == NULL || key_len == 0 ||
-        key_len != suite_key_len(suite)) {
+        key_len != aead_key_len(suite)) {
         return WARDEN_REC_ARGUMENT;
     }
     wipe_keys(d);
@@ -282,26 +336,28 @@ warden_rec_aead_open(struct warden_rec_aead *d, const uint8_t *nonce,
 }
 
 /*
- * Encrypts or decrypts the len bytes at body in place, with the record
- * header as additional data (RFC 8446 5.2); the tag follows the body.
- * Returns 1, or 0 when decrypting and the tag does not match.
+ * Encrypts or decrypts the len bytes at body in place, with aad_len
+ * bytes of additional data: the record header (RFC 8446 5.2), or in
+ * TLS 1.2 seq_num + type + version + length (RFC 5246 6.2.3.3), whose
+ * explicit nonce part is explicit_part when reading (NULL: our sequence
+ * number). The tag follows the body. Returns 1, or 0 when decrypting and
+ * the tag does not match (the comparison is BearSSL's, in constant
+ * time).
  */
 static uint32_t
-run_aead(struct warden_rec_aead *d, int encrypt, const uint8_t *header,
-         uint8_t *body, size_t len)
+run_aead(struct warden_rec_aead *d, int encrypt, const uint8_t *explicit_part,
+         const uint8_t *aad, size_t aad_len, uint8_t *body, size_t len)
 {
     uint8_t nonce[WARDEN_REC_IV_LEN];
     int rc;
 
-    make_nonce(d, nonce);
+    make_nonce(d, explicit_part, nonce);
     if (encrypt) {
-        rc = warden_rec_aead_seal(d, nonce, sizeof(nonce), header,
-                                  WARDEN_REC_HEADER_LEN, body, len, body + len,
-                                  WARDEN_REC_TAG_LEN);
+        rc = warden_rec_aead_seal(d, nonce, sizeof(nonce), aad, aad_len, body,
+                                  len, body + len, WARDEN_REC_TAG_LEN);
     } else {
-        rc = warden_rec_aead_open(d, nonce, sizeof(nonce), header,
-                                  WARDEN_REC_HEADER_LEN, body, len, body + len,
-                                  WARDEN_REC_TAG_LEN);
+        rc = warden_rec_aead_open(d, nonce, sizeof(nonce), aad, aad_len, body,
+                                  len, body + len, WARDEN_REC_TAG_LEN);
     }
     warden_wipe(nonce, sizeof(nonce));
     return rc == WARDEN_REC_OK;
@@ -313,7 +369,9 @@ padding(const struct warden_rec *rec, size_t len)
 {
     size_t rem, pad;
 
-    if (rec->wr.epoch == WARDEN_REC_EPOCH_PLAIN || rec->pad_block == 0) {
+    /* TLS 1.2 AEAD records have no padding. */
+    if (rec->wr.epoch == WARDEN_REC_EPOCH_PLAIN || rec->pad_block == 0 ||
+        rec->version == WARDEN_TLS_1_2) {
         return 0;
     }
     rem = len % rec->pad_block;
@@ -331,7 +389,54 @@ record_size(const struct warden_rec *rec, size_t len, size_t pad)
     if (rec->wr.epoch == WARDEN_REC_EPOCH_PLAIN) {
         return WARDEN_REC_HEADER_LEN + len;
     }
-    return WARDEN_REC_OVERHEAD + len + pad;
+    return warden_rec_overhead(rec) + len + pad;
+}
+
+size_t
+warden_rec_overhead(const struct warden_rec *rec)
+{
+    return rec != NULL && rec->version == WARDEN_TLS_1_2 ? WARDEN_REC12_OVERHEAD
+                                                         : WARDEN_REC_OVERHEAD;
+}
+
+/*
+ * RFC 5246 6.2.3.3: additional_data = seq_num + TLSCompressed.type +
+ * TLSCompressed.version + TLSCompressed.length (of the plaintext).
+ */
+static void
+aad12(const struct warden_rec_aead *d, unsigned type, size_t len,
+      uint8_t aad[13])
+{
+    put64(aad, d->seq);
+    aad[8] = (uint8_t)type;
+    aad[9] = 0x03;
+    aad[10] = 0x03;
+    aad[11] = (uint8_t)(len >> 8);
+    aad[12] = (uint8_t)len;
+}
+
+/*
+ * TLS 1.2: GenericAEADCipher (RFC 5246 6.2.3.3), the record's own type
+ * in its header, the explicit nonce and the sealed content.
+ */
+static int
+put_record12(struct warden_rec *rec, unsigned type, const uint8_t *data,
+             size_t len, uint8_t *out)
+{
+    uint8_t *nonce = out + WARDEN_REC_HEADER_LEN;
+    uint8_t *body = nonce + WARDEN_REC_EXPLICIT_LEN;
+    uint8_t aad[13];
+
+    memmove(body, data, len);
+    put_header(out, type,
+               WARDEN_REC_EXPLICIT_LEN + len + WARDEN_REC_TAG_LEN);
+    put64(nonce, rec->wr.seq);
+    aad12(&rec->wr, type, len, aad);
+    if (!run_aead(&rec->wr, 1, NULL, aad, sizeof(aad), body, len)) {
+        return WARDEN_REC_INTERNAL;
+    }
+    next_seq(&rec->wr);
+    return WARDEN_REC_OK;
 }
 
 /*
@@ -354,6 +459,9 @@ put_record(struct warden_rec *rec, unsigned type, const uint8_t *data,
     if (rec->wr.exhausted) {
         return WARDEN_REC_SEQUENCE;
     }
+    if (rec->version == WARDEN_TLS_1_2) {
+        return put_record12(rec, type, data, len, out);
+    }
 
     /*
      * RFC 8446 5.2: TLSInnerPlaintext is the content, its real type and
@@ -365,7 +473,8 @@ put_record(struct warden_rec *rec, unsigned type, const uint8_t *data,
     memmove(body, data, len);
     body[len] = (uint8_t)type;
     memset(body + len + 1, 0, pad);
-    if (!run_aead(&rec->wr, 1, out, body, inner)) {
+    if (!run_aead(&rec->wr, 1, NULL, out, WARDEN_REC_HEADER_LEN, body,
+                  inner)) {
         return WARDEN_REC_INTERNAL;
     }
     next_seq(&rec->wr);
@@ -438,14 +547,34 @@ warden_rec_init(struct warden_rec *rec, unsigned version, uint8_t *buf,
     if (rec == NULL || buf == NULL || len < WARDEN_REC_READ_BUF) {
         return WARDEN_REC_ARGUMENT;
     }
-    /* TODO(TLS 1.2 record protection, RFC 5288): until then 1.3 only. */
-    if (version != WARDEN_TLS_1_3) {
+    if (version != WARDEN_TLS_1_3 && version != WARDEN_TLS_1_2) {
         return WARDEN_REC_ARGUMENT;
     }
     warden_wipe(rec, sizeof(*rec));
     rec->version = version;
     rec->buf = buf;
     rec->max_fragment = WARDEN_REC_PLAINTEXT_MAX;
+    return WARDEN_REC_OK;
+}
+
+int
+warden_rec_set_version(struct warden_rec *rec, unsigned version)
+{
+    int rc;
+
+    if (rec == NULL ||
+        (version != WARDEN_TLS_1_3 && version != WARDEN_TLS_1_2)) {
+        return WARDEN_REC_ARGUMENT;
+    }
+    rc = usable(rec);
+    if (rc != WARDEN_REC_OK) {
+        return rc;
+    }
+    if (rec->rd.epoch != WARDEN_REC_EPOCH_PLAIN ||
+        rec->wr.epoch != WARDEN_REC_EPOCH_PLAIN) {
+        return WARDEN_REC_STATE;
+    }
+    rec->version = version;
     return WARDEN_REC_OK;
 }
 
@@ -502,7 +631,7 @@ warden_rec_use_portable(struct warden_rec *rec, int on)
 int
 warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
                     unsigned suite, const uint8_t *key, size_t key_len,
-                    const uint8_t iv[WARDEN_REC_IV_LEN])
+                    const uint8_t *iv)
 {
     struct warden_rec_aead *d;
     int closed, rc;
@@ -511,7 +640,7 @@ warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
         (dir != WARDEN_REC_DIR_READ && dir != WARDEN_REC_DIR_WRITE) ||
         (epoch != WARDEN_REC_EPOCH_HANDSHAKE &&
          epoch != WARDEN_REC_EPOCH_APPLICATION) ||
-        key_len == 0 || key_len != suite_key_len(suite)) {
+        key_len == 0 || key_len != suite_key_len(rec->version, suite)) {
         return WARDEN_REC_ARGUMENT;
     }
     rc = usable(rec);
@@ -531,6 +660,12 @@ warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
     if (epoch == WARDEN_REC_EPOCH_HANDSHAKE
             ? d->epoch != WARDEN_REC_EPOCH_PLAIN
             : d->epoch == WARDEN_REC_EPOCH_PLAIN) {
+        /* TLS 1.2: application keys once, straight from plaintext. */
+        if (rec->version != WARDEN_TLS_1_2 ||
+            epoch != WARDEN_REC_EPOCH_APPLICATION) {
+            return WARDEN_REC_STATE;
+        }
+    } else if (rec->version == WARDEN_TLS_1_2) {
         return WARDEN_REC_STATE;
     }
     /* RFC 8446 5.1: a key change falls on a record boundary. */
@@ -541,8 +676,13 @@ warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
     /* Cannot fail: suite and key length were checked above. */
     (void)warden_rec_aead_init(d, suite, rec->portable, key, key_len);
     d->epoch = epoch;
-    d->nonce_mode = WARDEN_REC_NONCE_XOR;
-    memcpy(d->iv, iv, WARDEN_REC_IV_LEN);
+    if (rec->version == WARDEN_TLS_1_2) {
+        d->nonce_mode = WARDEN_REC_NONCE_EXPLICIT;
+        memcpy(d->iv, iv, WARDEN_REC_SALT_LEN);
+    } else {
+        d->nonce_mode = WARDEN_REC_NONCE_XOR;
+        memcpy(d->iv, iv, WARDEN_REC_IV_LEN);
+    }
     return WARDEN_REC_OK;
 }
 
@@ -574,6 +714,18 @@ check_header(struct warden_rec *rec)
         }
         if (len > WARDEN_REC_PLAINTEXT_MAX) {
             return WARDEN_REC_RECORD_OVERFLOW;
+        }
+    } else if (rec->version == WARDEN_TLS_1_2) {
+        /* RFC 5246 6.2.3.3: the real type, the explicit nonce, a tag. */
+        if (type != WARDEN_CT_APPLICATION_DATA &&
+            type != WARDEN_CT_HANDSHAKE && type != WARDEN_CT_ALERT) {
+            return WARDEN_REC_UNEXPECTED;
+        }
+        if (len > WARDEN_REC_CIPHERTEXT_MAX) {
+            return WARDEN_REC_RECORD_OVERFLOW;
+        }
+        if (len < WARDEN_REC_EXPLICIT_LEN + WARDEN_REC_TAG_LEN) {
+            return WARDEN_REC_BAD_RECORD_MAC;
         }
     } else {
         /* RFC 8446 5.2: once protected, opaque_type is application_data. */
@@ -616,6 +768,35 @@ last_nonzero(const uint8_t *p, size_t len, uint32_t *found)
 }
 
 /*
+ * TLS 1.2 (RFC 5246 6.2.3.3): opens the record of len bytes at *body in
+ * place; *body and *len then give its content. The explicit nonce is
+ * taken as sent: only the tag decides (a peer's nonce need not be its
+ * sequence number).
+ */
+static int
+unprotect12(struct warden_rec *rec, uint8_t **body, size_t *len,
+            unsigned type)
+{
+    uint8_t aad[13];
+    uint8_t *p = *body + WARDEN_REC_EXPLICIT_LEN;
+    size_t n = *len - WARDEN_REC_EXPLICIT_LEN - WARDEN_REC_TAG_LEN;
+    uint32_t ok;
+
+    if (n > WARDEN_REC_PLAINTEXT_MAX) {
+        return WARDEN_REC_RECORD_OVERFLOW;
+    }
+    aad12(&rec->rd, type, n, aad);
+    ok = run_aead(&rec->rd, 0, *body, aad, sizeof(aad), p, n);
+    if (!ok) {
+        return WARDEN_REC_BAD_RECORD_MAC;
+    }
+    next_seq(&rec->rd);
+    *body = p;
+    *len = n;
+    return WARDEN_REC_OK;
+}
+
+/*
  * Decrypts the protected record of len bytes at body (RFC 8446 5.2) in
  * place, and gives its real content type and length.
  */
@@ -633,7 +814,8 @@ unprotect(struct warden_rec *rec, uint8_t *body, size_t *len, unsigned *type)
     if (inner > WARDEN_REC_PLAINTEXT_MAX + 1) {
         return WARDEN_REC_RECORD_OVERFLOW;
     }
-    if (!run_aead(&rec->rd, 0, rec->buf, body, inner)) {
+    if (!run_aead(&rec->rd, 0, NULL, rec->buf, WARDEN_REC_HEADER_LEN, body,
+                  inner)) {
         return WARDEN_REC_BAD_RECORD_MAC;
     }
     next_seq(&rec->rd);
@@ -686,11 +868,21 @@ open_record(struct warden_rec *rec, struct warden_rec_msg *msg)
     int rc;
 
     if (type == WARDEN_CT_CHANGE_CIPHER_SPEC) {
+        if (body[0] != 0x01) {
+            return WARDEN_REC_UNEXPECTED;
+        }
+        /* RFC 5246 7.1: announces the peer's keys; the caller acts. */
+        if (rec->version == WARDEN_TLS_1_2) {
+            msg->type = type;
+            return WARDEN_REC_OK;
+        }
         /* RFC 8446 5: the single byte 0x01, dropped. */
-        return body[0] == 0x01 ? DROPPED : WARDEN_REC_UNEXPECTED;
+        return DROPPED;
     }
     if (rec->rd.epoch != WARDEN_REC_EPOCH_PLAIN) {
-        rc = unprotect(rec, body, &len, &type);
+        rc = rec->version == WARDEN_TLS_1_2
+                 ? unprotect12(rec, &body, &len, type)
+                 : unprotect(rec, body, &len, &type);
         if (rc != WARDEN_REC_OK) {
             return rc;
         }
@@ -876,10 +1068,15 @@ warden_rec_write_alert(struct warden_rec *rec, unsigned desc, uint8_t *out,
         return rc;
     }
 
-    /* RFC 8446 6: only the closure alerts are warnings. */
+    /*
+     * RFC 8446 6: only the closure alerts are warnings; RFC 5246 7.2.2:
+     * no_renegotiation is always one.
+     */
     closure =
         desc == WARDEN_ALERT_CLOSE_NOTIFY || desc == WARDEN_ALERT_USER_CANCELED;
-    body[0] = closure ? WARDEN_ALERT_LEVEL_WARNING : WARDEN_ALERT_LEVEL_FATAL;
+    body[0] = closure || desc == WARDEN_ALERT_NO_RENEGOTIATION
+                  ? WARDEN_ALERT_LEVEL_WARNING
+                  : WARDEN_ALERT_LEVEL_FATAL;
     body[1] = (uint8_t)desc;
     pad = padding(rec, sizeof(body));
     size = record_size(rec, sizeof(body), pad);

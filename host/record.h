@@ -32,9 +32,25 @@
  * for (RFC 8446 section 6.2) is sealed under the write keys and kept:
  * warden_rec_pending_alert() hands it out, ready to send.
  *
- * Version and nonce mode are fields so that TLS 1.2 (RFC 5288, RFC 6655:
- * explicit nonce, no inner content type) can join later; today only
- * TLS 1.3 is accepted.
+ * TLS 1.2 (RFC 5246 6.2.3.3 with RFC 5288 and RFC 6655): the driver
+ * starts in TLS 1.3 and calls warden_rec_set_version() when the
+ * ServerHello picks TLS 1.2. Records then carry their real content type,
+ * an 8-byte explicit nonce (the sequence number) after the header, and
+ * the tag; the nonce is a 4-byte implicit salt from the key block and
+ * the explicit part; the additional data is the sequence number, type,
+ * version and plaintext length. Keys go from the plaintext epoch
+ * straight to the application epoch, once per direction, after a
+ * ChangeCipherSpec, which warden_rec_read() then hands to the driver:
+ *
+ *   warden_rec_set_version(&rec, WARDEN_TLS_1_2);   after ServerHello
+ *   warden_rec_write(...);                 Certificate, ClientKeyExchange
+ *   warden_rec_write_ccs(&rec, ...);
+ *   warden_rec_set_keys(&rec, WARDEN_REC_DIR_WRITE,
+ *                       WARDEN_REC_EPOCH_APPLICATION, suite, key, n, salt);
+ *   warden_rec_write(...);                 Finished, encrypted
+ *   warden_rec_read(...);                  msg.type CHANGE_CIPHER_SPEC:
+ *   warden_rec_set_keys(&rec, WARDEN_REC_DIR_READ, ..._APPLICATION, ...);
+ *   warden_rec_read(...);                  the server's Finished
  */
 #ifndef WARDEN_RECORD_H
 #define WARDEN_RECORD_H
@@ -58,6 +74,11 @@
 #define WARDEN_TLS_AES_128_GCM_SHA256 0x1301
 #define WARDEN_TLS_AES_256_GCM_SHA384 0x1302
 #define WARDEN_TLS_AES_128_CCM_SHA256 0x1304
+/* TLS 1.2 suites (RFC 5289, RFC 7251); the others are refused. */
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 0xc02b
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 0xc02c
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM 0xc0ac
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM 0xc0ad
 
 /* Alert levels and the descriptions used here (RFC 8446 6). */
 #define WARDEN_ALERT_LEVEL_WARNING 1
@@ -69,6 +90,7 @@
 #define WARDEN_ALERT_DECODE_ERROR 50
 #define WARDEN_ALERT_INTERNAL_ERROR 80
 #define WARDEN_ALERT_USER_CANCELED 90
+#define WARDEN_ALERT_NO_RENEGOTIATION 100 /* TLS 1.2, always a warning */
 
 /* Sizes (RFC 8446 5.1, 5.2). */
 #define WARDEN_REC_HEADER_LEN 5
@@ -76,15 +98,21 @@
 #define WARDEN_REC_CIPHERTEXT_MAX (16384 + 256)
 #define WARDEN_REC_TAG_LEN 16 /* every suite above */
 #define WARDEN_REC_IV_LEN 12
+#define WARDEN_REC_SALT_LEN 4     /* TLS 1.2: the implicit part of the nonce */
+#define WARDEN_REC_EXPLICIT_LEN 8 /* TLS 1.2: the explicit part, sent */
 #define WARDEN_REC_KEY_MAX 32
 /* Expansion of a protected record: header, inner content type, tag. */
 #define WARDEN_REC_OVERHEAD (WARDEN_REC_HEADER_LEN + 1 + WARDEN_REC_TAG_LEN)
+/* In TLS 1.2: header, explicit nonce, tag. */
+#define WARDEN_REC12_OVERHEAD                                                  \
+    (WARDEN_REC_HEADER_LEN + WARDEN_REC_EXPLICIT_LEN + WARDEN_REC_TAG_LEN)
+#define WARDEN_REC_OVERHEAD_MAX WARDEN_REC12_OVERHEAD
 /* The read buffer: exactly one record of the largest size allowed. */
 #define WARDEN_REC_READ_BUF (WARDEN_REC_HEADER_LEN + WARDEN_REC_CIPHERTEXT_MAX)
 /* Room for one written record at the largest fragment, padding included. */
-#define WARDEN_REC_WRITE_BUF (WARDEN_REC_OVERHEAD + WARDEN_REC_PLAINTEXT_MAX)
+#define WARDEN_REC_WRITE_BUF (WARDEN_REC_OVERHEAD_MAX + WARDEN_REC_PLAINTEXT_MAX)
 /* A sealed alert: two bytes of alert in a protected record. */
-#define WARDEN_REC_ALERT_RECORD_MAX (WARDEN_REC_OVERHEAD + 2)
+#define WARDEN_REC_ALERT_RECORD_MAX (WARDEN_REC_OVERHEAD_MAX + 2)
 /*
  * Stack cleared below the record layer's frame after each use of
  * BearSSL's AES and GHASH, which leave round keys in their dead frames.
@@ -139,6 +167,7 @@ enum warden_rec_result {
 
 /* How a record's nonce is formed. */
 #define WARDEN_REC_NONCE_XOR 1 /* RFC 8446 5.3: IV XOR sequence number */
+#define WARDEN_REC_NONCE_EXPLICIT 2 /* RFC 5288 3: salt, then seq, sent */
 
 /* One direction's protection. Fields are private. */
 struct warden_rec_aead {
@@ -213,7 +242,7 @@ struct warden_rec {
 
 /* A record read from the peer. */
 struct warden_rec_msg {
-    unsigned type;       /* WARDEN_CT_*, never CHANGE_CIPHER_SPEC */
+    unsigned type;       /* WARDEN_CT_*; CHANGE_CIPHER_SPEC in TLS 1.2 only */
     const uint8_t *data; /* in the read buffer, until the next read */
     size_t len;
     unsigned alert_level; /* type WARDEN_CT_ALERT: the alert */
@@ -227,7 +256,7 @@ const char *warden_rec_strerror(int err);
 int warden_rec_alert_for(int err);
 
 /*
- * Sets up rec for version (WARDEN_TLS_1_3; TLS 1.2 is not done yet) in
+ * Sets up rec for version (WARDEN_TLS_1_3 or WARDEN_TLS_1_2) in
  * the plaintext epoch, with buf (len at least WARDEN_REC_READ_BUF) as its
  * read buffer. The caller owns both; buf must outlive rec's use. Records
  * are written at up to WARDEN_REC_PLAINTEXT_MAX bytes, unpadded, into
@@ -236,6 +265,20 @@ int warden_rec_alert_for(int err);
  */
 int warden_rec_init(struct warden_rec *rec, unsigned version, uint8_t *buf,
                     size_t len);
+
+/*
+ * Switches rec to version (WARDEN_TLS_1_2 or WARDEN_TLS_1_3) while no
+ * keys are installed in either direction: the ServerHello decides.
+ * Returns WARDEN_REC_OK, WARDEN_REC_ARGUMENT or WARDEN_REC_STATE.
+ */
+int warden_rec_set_version(struct warden_rec *rec, unsigned version);
+
+/*
+ * Bytes a protected record adds to its content in the current write
+ * epoch (no padding set): WARDEN_REC_OVERHEAD in TLS 1.3,
+ * WARDEN_REC12_OVERHEAD in TLS 1.2.
+ */
+size_t warden_rec_overhead(const struct warden_rec *rec);
 
 /*
  * Wipes rec and its read buffer: keys, plaintext, everything. rec is
@@ -269,14 +312,16 @@ void warden_rec_use_portable(struct warden_rec *rec, int on);
  * WARDEN_REC_EPOCH_HANDSHAKE once, from the plaintext epoch, then
  * WARDEN_REC_EPOCH_APPLICATION as often as keys are updated (RFC 8446
  * 4.6.3). key has the suite's length (16, or 32 for AES-256-GCM); iv is
- * WARDEN_REC_IV_LEN bytes. The old keys are wiped and the sequence
+ * WARDEN_REC_IV_LEN bytes. In TLS 1.2: a TLS 1.2 suite, epoch
+ * WARDEN_REC_EPOCH_APPLICATION once per direction, and iv is the
+ * WARDEN_REC_SALT_LEN-byte implicit IV. The old keys are wiped and the sequence
  * number starts at 0 (5.3). A read key change inside a record is refused
  * (WARDEN_REC_STATE: the driver must check that handshake messages end
  * on the record boundary, 5.1). The caller should wipe its copies.
  */
 int warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
                         unsigned suite, const uint8_t *key, size_t key_len,
-                        const uint8_t iv[WARDEN_REC_IV_LEN]);
+                        const uint8_t *iv);
 
 /*
  * Reads at most one record from the in_len bytes at in, which may hold
@@ -287,7 +332,9 @@ int warden_rec_set_keys(struct warden_rec *rec, int dir, unsigned epoch,
  * handshake fragment (never empty), application data (possibly empty,
  * only in the application epoch), or a user_canceled alert.
  * Unprotected ChangeCipherSpec records are dropped before the
- * application epoch (RFC 8446 5, D.4) and refused after it.
+ * application epoch (RFC 8446 5, D.4) and refused after it; in TLS 1.2
+ * the one before the read keys is returned (msg->type
+ * WARDEN_CT_CHANGE_CIPHER_SPEC, no data), and the caller installs them.
  * WARDEN_REC_WANT_READ: every byte was taken, no record is complete.
  * WARDEN_REC_CLOSED with msg holding the alert: the peer's close_notify
  * (6.1); every later read returns WARDEN_REC_CLOSED.
@@ -320,7 +367,8 @@ int warden_rec_write(struct warden_rec *rec, unsigned type, const uint8_t *data,
 
 /*
  * Writes an alert record under the current write keys (RFC 8446 6):
- * close_notify and user_canceled at level warning, any other
+ * close_notify, user_canceled and no_renegotiation (RFC 5246 7.2.2) at
+ * level warning, any other
  * description at level fatal. After close_notify the write keys are
  * wiped and further writes return WARDEN_REC_CLOSED; the read side goes
  * on until the peer's close_notify. After a fatal alert the layer is
@@ -332,7 +380,7 @@ int warden_rec_write_alert(struct warden_rec *rec, unsigned desc, uint8_t *out,
 /*
  * Writes the unprotected ChangeCipherSpec record of middlebox
  * compatibility mode (RFC 8446 D.4), six bytes, before the application
- * epoch only.
+ * epoch only; in TLS 1.2 the one that announces the write keys.
  */
 int warden_rec_write_ccs(struct warden_rec *rec, uint8_t *out, size_t cap,
                          size_t *out_len);

@@ -1,6 +1,6 @@
 /*
- * The TLS 1.3 client engine; see tls.h for its shape and warden.h for
- * the calls. The companion decides, the engine moves bytes:
+ * The TLS 1.3 and TLS 1.2 client engine; see tls.h for its shape and
+ * warden.h for the calls. The companion decides, the engine moves bytes:
  *
  *   start    TLS_OPEN: the companion's ClientHello, in a plaintext record
  *   feed     records in; each server handshake message, reassembled
@@ -10,6 +10,14 @@
  *            the client's flight and switch to application keys, or
  *            install the server's next keys after a KeyUpdate
  *   send     application data out, under the application keys
+ *
+ * TLS 1.2 (RFC 5246 7.3), when the companion says the ServerHello chose
+ * it: the server's plaintext flight goes to the companion message by
+ * message; at ServerHelloDone the companion writes the client's flight
+ * and gives the write keys; the engine sends the flight, its
+ * ChangeCipherSpec and, under the new keys, its Finished; the server's
+ * ChangeCipherSpec switches the read keys; the server's Finished, once
+ * the companion has checked it, connects.
  *
  * Every failure is sticky: the first error is kept with its message,
  * the alert it calls for is queued for the server (RFC 8446 6.2), the
@@ -69,6 +77,7 @@ static const struct state_rule rules[] = {
     X(80, "internal_error")                                                    \
     X(86, "inappropriate_fallback")                                            \
     X(90, "user_canceled")                                                     \
+    X(100, "no_renegotiation")                                                 \
     X(109, "missing_extension")                                                \
     X(110, "unsupported_extension")                                            \
     X(112, "unrecognized_name")                                                \
@@ -99,6 +108,19 @@ static const struct state_rule rules[] = {
     X(15, "server name is not a valid DNS name or IP address")                 \
     X(16, "chain too complex to build a path")                                 \
     X(17, "it is a CA certificate, not a server's")
+
+/* Handshake refusals (docs/protocol.md, WD_TLS_REASON_*), worded too. */
+#define REFUSAL_LIST(X)                                                        \
+    X(WD_TLS_REASON_OLD_VERSION, "the server speaks only TLS 1.1 or older")    \
+    X(WD_TLS_REASON_NO_EMS,                                                    \
+      "the server does not use the extended master secret (RFC 7627)")         \
+    X(WD_TLS_REASON_NO_RENEG_INFO,                                             \
+      "the server does not support secure renegotiation (RFC 5746)")           \
+    X(WD_TLS_REASON_DOWNGRADE,                                                 \
+      "the server speaks TLS 1.3 but was offered only TLS 1.2: something "     \
+      "in between removed TLS 1.3 (downgrade)")                                \
+    X(WD_TLS_REASON_RENEGOTIATION,                                             \
+      "the server asked to renegotiate, which the companion refuses")
 
 #define VERDICT_NAME_MISMATCH 12
 #define VERDICT_BAD_PEER_NAME 15
@@ -151,6 +173,14 @@ warden_tls_suite_name(unsigned suite)
         return "TLS_AES_256_GCM_SHA384";
     case WARDEN_TLS_AES_128_CCM_SHA256:
         return "TLS_AES_128_CCM_SHA256";
+    case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+        return "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+    case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+        return "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
+    case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM:
+        return "TLS_ECDHE_ECDSA_WITH_AES_128_CCM";
+    case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM:
+        return "TLS_ECDHE_ECDSA_WITH_AES_256_CCM";
     }
     return NULL;
 }
@@ -165,6 +195,20 @@ warden_tls_group_name(unsigned group)
         return "secp384r1";
     case WARDEN_TLS_GROUP_X25519:
         return "x25519";
+    }
+    return NULL;
+}
+
+/* The words for a refusal reason, or NULL for a certificate verdict. */
+static const char *
+refusal_text(unsigned reason)
+{
+    switch (reason) {
+#define REFUSAL_X(code, text)                                                  \
+    case code:                                                                 \
+        return text;
+        REFUSAL_LIST(REFUSAL_X)
+#undef REFUSAL_X
     }
     return NULL;
 }
@@ -207,7 +251,9 @@ refusal_hint(unsigned alert)
     case 51:
         return "the server's signature or Finished does not verify";
     case 70:
-        return "the server does not speak TLS 1.3";
+        return "the server speaks neither TLS 1.3 nor TLS 1.2";
+    case 100:
+        return "the server asked to renegotiate, which the companion refuses";
     case 71:
         return "the server offers only cryptography the companion refuses";
     case 109:
@@ -259,17 +305,19 @@ out_room(struct tls_engine *e, int reserve)
 
 /*
  * The most plaintext, up to want, that fits in room bytes of protected
- * records of at most mf bytes each (no padding is set).
+ * records of at most mf bytes each, with the record layer's overhead per
+ * record (no padding is set).
  */
 static size_t
-fit(size_t room, size_t mf, size_t want)
+fit(const struct tls_engine *e, size_t room, size_t mf, size_t want)
 {
-    size_t whole = room / (mf + WARDEN_REC_OVERHEAD);
-    size_t rest = room - whole * (mf + WARDEN_REC_OVERHEAD);
+    size_t over = warden_rec_overhead(&e->rec);
+    size_t whole = room / (mf + over);
+    size_t rest = room - whole * (mf + over);
     size_t n = whole * mf;
 
-    if (rest > WARDEN_REC_OVERHEAD) {
-        n += rest - WARDEN_REC_OVERHEAD;
+    if (rest > over) {
+        n += rest - over;
     }
     return n < want ? n : want;
 }
@@ -298,10 +346,17 @@ queue_ccs(struct tls_engine *e)
     return WARDEN_REC_OK;
 }
 
-/* Write keys are protected: from the server's ServerHello on. */
+/*
+ * Write keys are protected, with the middlebox ChangeCipherSpec before
+ * the first such record: in TLS 1.3 from the server's ServerHello on.
+ * TLS 1.2 sends its ChangeCipherSpec with the flight (pump_flight).
+ */
 static int
 writes_protected(const struct tls_engine *e)
 {
+    if (e->version == WARDEN_TLS_1_2) {
+        return 0;
+    }
     return e->state == TLS_WAIT_SERVER_FLIGHT || e->state == TLS_SEND_FLIGHT ||
            e->state == TLS_CONNECTED;
 }
@@ -361,6 +416,8 @@ drop_secrets(struct tls_engine *e)
     warden_rec_wipe(&e->rec);
     warden_wipe(e->app_key, sizeof(e->app_key));
     warden_wipe(e->app_iv, sizeof(e->app_iv));
+    warden_wipe(e->peer_key, sizeof(e->peer_key));
+    warden_wipe(e->peer_salt, sizeof(e->peer_salt));
     warden_wipe(e->resp, sizeof(e->resp));
     warden_wipe(e->stage, sizeof(e->stage));
     e->plain = NULL;
@@ -538,6 +595,12 @@ fail_refused(struct tls_engine *e)
                     "server certificate cannot be checked: '%s': %s", e->name,
                     verdict_text(reason));
     }
+    if (refusal_text(reason) != NULL) {
+        return fail(e, WARDEN_ERR_TLS_REFUSED, alert, desc,
+                    "companion refused the server's handshake: %s (%s alert "
+                    "sent)",
+                    refusal_text(reason), alert_label(alert));
+    }
     if (reason != 0) {
         return fail(e, WARDEN_ERR_TLS_CERT, reason, desc,
                     "server certificate: %s", verdict_text(reason));
@@ -554,10 +617,21 @@ fail_refused(struct tls_engine *e)
 
 /* ---- handshake messages ---------------------------------------------- */
 
-/* Suites the record layer can protect, with their key lengths. */
+/* Suites the record layer can protect in version, with key lengths. */
 static size_t
-suite_key_len(unsigned suite)
+suite_key_len(unsigned version, unsigned suite)
 {
+    if (version == WARDEN_TLS_1_2) {
+        switch (suite) {
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM:
+            return 16;
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+        case WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM:
+            return 32;
+        }
+        return 0;
+    }
     switch (suite) {
     case WARDEN_TLS_AES_128_GCM_SHA256:
     case WARDEN_TLS_AES_128_CCM_SHA256:
@@ -638,7 +712,7 @@ on_handshake_keys(struct tls_engine *e, const uint8_t *p, size_t len)
     }
     e->suite = wd_get16(p);
     kl = p[2];
-    if (kl == 0 || kl != suite_key_len(e->suite) ||
+    if (kl == 0 || kl != suite_key_len(e->version, e->suite) ||
         len != 3 + 2 * (kl + WARDEN_REC_IV_LEN)) {
         return fail_companion_protocol(e, "TLS_RECEIVE",
                                        "HANDSHAKE_KEYS with a suite or key "
@@ -721,6 +795,63 @@ on_key_update(struct tls_engine *e, const uint8_t *p, size_t len)
 }
 
 /*
+ * TLS12: u16 suite. The server chose TLS 1.2 (RFC 5246 7.4.1.3); records
+ * follow its rules from now on.
+ */
+static int
+on_tls12(struct tls_engine *e, const uint8_t *p, size_t len)
+{
+    if (len != 2 || suite_key_len(WARDEN_TLS_1_2, wd_get16(p)) == 0) {
+        return fail_companion_protocol(e, "TLS_RECEIVE",
+                                       "TLS12 event with a suite the record "
+                                       "layer cannot use");
+    }
+    if (warden_rec_set_version(&e->rec, WARDEN_TLS_1_2) != WARDEN_REC_OK) {
+        return fail(e, WARDEN_ERR_TLS_STATE, 0, WARDEN_ALERT_INTERNAL_ERROR,
+                    "cannot switch the record layer to TLS 1.2");
+    }
+    e->version = WARDEN_TLS_1_2;
+    e->suite = wd_get16(p);
+    e->key_len = suite_key_len(WARDEN_TLS_1_2, e->suite);
+    e->state = TLS_TLS12_WAIT_SERVER_FLIGHT;
+    return WARDEN_ERR_OK;
+}
+
+/*
+ * TLS12_KEYS: u8 key_len, client write key, salt, server write key,
+ * salt, u16 flight length, u16 Finished length. The flight is sent as
+ * it is; the keys wait for the ChangeCipherSpecs.
+ */
+static int
+on_tls12_keys(struct tls_engine *e, const uint8_t *p, size_t len)
+{
+    size_t kl = e->key_len;
+
+    if (len != 1 + 2 * (kl + WARDEN_REC_SALT_LEN) + 4 || p[0] != kl) {
+        return fail_companion_protocol(e, "TLS_RECEIVE",
+                                       "TLS12_KEYS event of the wrong length");
+    }
+    p++;
+    memcpy(e->app_key, p, kl);
+    memcpy(e->app_iv, p + kl, WARDEN_REC_SALT_LEN);
+    p += kl + WARDEN_REC_SALT_LEN;
+    memcpy(e->peer_key, p, kl);
+    memcpy(e->peer_salt, p + kl, WARDEN_REC_SALT_LEN);
+    p += kl + WARDEN_REC_SALT_LEN;
+    e->flight_len = wd_get16(p);
+    e->finished_len = wd_get16(p + 2);
+    e->flight_off = 0;
+    if (e->finished_len != sizeof(e->finished_msg) ||
+        e->flight_len <= e->finished_len) {
+        return fail_companion_protocol(e, "TLS_RECEIVE",
+                                       "TLS12_KEYS with a flight that does "
+                                       "not end in a Finished");
+    }
+    e->state = TLS_SEND_FLIGHT;
+    return WARDEN_ERR_OK;
+}
+
+/*
  * Acts on the companion's answer to a whole server message. *boundary
  * is set when the message must end its record: the read keys changed
  * (RFC 8446 5.1), or a new ClientHello must reach the server first.
@@ -768,6 +899,20 @@ on_event(struct tls_engine *e, size_t n, int *boundary)
     case WD_TLS_EV_KEY_UPDATE:
         *boundary = 1;
         return on_key_update(e, p, len);
+    case WD_TLS_EV_TLS12:
+        return on_tls12(e, p, len);
+    case WD_TLS_EV_TLS12_KEYS:
+        /* RFC 5246 7.4.5: nothing follows ServerHelloDone. */
+        *boundary = 1;
+        return on_tls12_keys(e, p, len);
+    case WD_TLS_EV_TLS12_DONE:
+        /* The server's Finished checked out: connected. */
+        if (len != 0) {
+            return fail_companion_protocol(e, "TLS_RECEIVE",
+                                           "TLS12_DONE event with data");
+        }
+        e->state = TLS_CONNECTED;
+        return WARDEN_ERR_OK;
     }
     return fail_companion_protocol(e, "TLS_RECEIVE", "unknown event");
 }
@@ -889,53 +1034,145 @@ on_handshake(struct tls_engine *e, const uint8_t *data, size_t len)
 /* ---- the client's flight and key updates ----------------------------- */
 
 /*
- * Moves the client's last flight from the companion into records under
- * the client handshake keys, as output room allows, ChangeCipherSpec
- * first (RFC 8446 D.4); then switches writing to the application keys.
+ * Fetches the piece of the client's last flight at e->flight_off into
+ * e->resp: want bytes (up to TLS_FLIGHT_PIECE, or the rest).
+ */
+static int
+fetch_flight(struct tls_engine *e, size_t want)
+{
+    uint8_t req[3];
+    size_t got;
+    int rc;
+
+    req[0] = e->session;
+    wd_put16(req + 1, (uint16_t)e->flight_off);
+    rc = call(e, WD_CMD_TLS_FLIGHT, req, sizeof(req), &got);
+    if (rc != WARDEN_ERR_OK) {
+        return fail_call(e, rc);
+    }
+    if (got != want) {
+        warden_wipe(e->resp, sizeof(e->resp));
+        return fail_companion_protocol(e, "TLS_FLIGHT",
+                                       "piece of the wrong length");
+    }
+    return WARDEN_ERR_OK;
+}
+
+/* Writes n bytes of the flight from p as handshake records. */
+static int
+write_flight(struct tls_engine *e, const uint8_t *p, size_t n)
+{
+    size_t used, w;
+    int rc;
+
+    rc = warden_rec_write(&e->rec, WARDEN_CT_HANDSHAKE, p, n, &used,
+                          e->out + e->out_len,
+                          TLS_OUT_MAX - TLS_OUT_RESERVE - e->out_len, &w);
+    if (rc != WARDEN_REC_OK || used != n) {
+        return fail(e, WARDEN_ERR_TLS_STATE, 0, WARDEN_ALERT_INTERNAL_ERROR,
+                    "cannot write the client's flight: %s",
+                    warden_rec_strerror(rc));
+    }
+    e->out_len += w;
+    return WARDEN_ERR_OK;
+}
+
+/*
+ * TLS 1.2 (RFC 5246 7.1, 7.4.9): at the Finished, the ChangeCipherSpec,
+ * the client write keys, then the Finished under them. The Finished came
+ * with the flight's last piece, or is fetched now.
+ */
+static int
+send_finished12(struct tls_engine *e)
+{
+    size_t need = CCS_LEN + WARDEN_REC12_OVERHEAD + e->finished_len;
+    int rc;
+
+    if (out_room(e, 1) < need) {
+        return WARDEN_ERR_OK;
+    }
+    if (!e->have_finished) {
+        rc = fetch_flight(e, e->finished_len);
+        if (rc != WARDEN_ERR_OK) {
+            return rc;
+        }
+        memcpy(e->finished_msg, e->resp, e->finished_len);
+        warden_wipe(e->resp, sizeof(e->resp));
+    }
+    rc = queue_ccs(e);
+    if (rc == WARDEN_REC_OK) {
+        rc = set_keys(e, WARDEN_REC_DIR_WRITE, WARDEN_REC_EPOCH_APPLICATION,
+                      e->app_key, e->app_iv);
+    } else {
+        rc = fail(e, WARDEN_ERR_TLS_STATE, 0, WARDEN_ALERT_INTERNAL_ERROR,
+                  "no room for the ChangeCipherSpec");
+    }
+    warden_wipe(e->app_key, sizeof(e->app_key));
+    warden_wipe(e->app_iv, sizeof(e->app_iv));
+    if (rc == WARDEN_ERR_OK) {
+        rc = write_flight(e, e->finished_msg, e->finished_len);
+    }
+    if (rc == WARDEN_ERR_OK) {
+        e->flight_off = e->flight_len;
+        /* The server's ChangeCipherSpec and Finished come next. */
+        e->state = TLS_TLS12_WAIT_FINISHED;
+    }
+    return rc;
+}
+
+/*
+ * Moves the client's last flight from the companion into records, as
+ * output room allows: in TLS 1.3 under the client handshake keys,
+ * ChangeCipherSpec first (RFC 8446 D.4), then writing switches to the
+ * application keys; in TLS 1.2 in the clear up to its Finished, which
+ * send_finished12() does.
+ *
+ * The companion lets the flight go once a piece has reached its end, so
+ * that piece is used whole, or waits for room; in TLS 1.2 the Finished
+ * in it is kept for send_finished12().
  */
 static int
 pump_flight(struct tls_engine *e)
 {
-    uint8_t req[3];
-    size_t want, n, got, used, w;
-    int rc;
+    int tls12 = e->version == WARDEN_TLS_1_2;
+    size_t end = tls12 ? e->flight_len - e->finished_len : e->flight_len;
+    size_t want, take, n;
+    int last, rc;
 
-    while (e->flight_off < e->flight_len) {
-        if (queue_ccs(e) != WARDEN_REC_OK) {
+    while (e->flight_off < end) {
+        if (!tls12 && queue_ccs(e) != WARDEN_REC_OK) {
             return WARDEN_ERR_OK;
         }
         want = e->flight_len - e->flight_off;
         if (want > TLS_FLIGHT_PIECE) {
             want = TLS_FLIGHT_PIECE;
         }
-        n = fit(out_room(e, 1), e->frag, want);
-        if (n == 0) {
+        last = e->flight_off + want == e->flight_len;
+        take = want < end - e->flight_off ? want : end - e->flight_off;
+        n = fit(e, out_room(e, 1), e->frag, take);
+        if (n == 0 || (last && n < take)) {
             return WARDEN_ERR_OK;
         }
-
-        req[0] = e->session;
-        wd_put16(req + 1, (uint16_t)e->flight_off);
-        rc = call(e, WD_CMD_TLS_FLIGHT, req, sizeof(req), &got);
+        rc = fetch_flight(e, want);
         if (rc != WARDEN_ERR_OK) {
-            return fail_call(e, rc);
+            return rc;
         }
-        if (got != want) {
-            return fail_companion_protocol(e, "TLS_FLIGHT",
-                                           "piece of the wrong length");
+        if (tls12 && last) {
+            memcpy(e->finished_msg, e->resp + (end - e->flight_off),
+                   e->finished_len);
+            e->have_finished = 1;
         }
-        rc = warden_rec_write(&e->rec, WARDEN_CT_HANDSHAKE, e->resp, n, &used,
-                              e->out + e->out_len,
-                              TLS_OUT_MAX - TLS_OUT_RESERVE - e->out_len, &w);
+        rc = write_flight(e, e->resp, n);
         warden_wipe(e->resp, sizeof(e->resp));
-        if (rc != WARDEN_REC_OK || used != n) {
-            return fail(e, WARDEN_ERR_TLS_STATE, 0, WARDEN_ALERT_INTERNAL_ERROR,
-                        "cannot write the client's flight: %s",
-                        warden_rec_strerror(rc));
+        if (rc != WARDEN_ERR_OK) {
+            return rc;
         }
-        e->out_len += w;
         e->flight_off += n;
     }
 
+    if (tls12) {
+        return send_finished12(e);
+    }
     rc = set_keys(e, WARDEN_REC_DIR_WRITE, WARDEN_REC_EPOCH_APPLICATION,
                   e->app_key, e->app_iv);
     warden_wipe(e->app_key, sizeof(e->app_key));
@@ -1005,6 +1242,14 @@ pump(struct tls_engine *e)
     }
     /* RFC 8446 5.5: new keys well before the AEAD limits. */
     if (warden_rec_seq(&e->rec, WARDEN_REC_DIR_WRITE) >= TLS_KEY_UPDATE_AFTER) {
+        if (e->version == WARDEN_TLS_1_2) {
+            /* No KeyUpdate in TLS 1.2: the connection ends instead. */
+            queue_alert(e, WARDEN_ALERT_CLOSE_NOTIFY);
+            return fail(e, WARDEN_ERR_TLS_STATE, 0, -1,
+                        "TLS 1.2 connection closed at the AEAD limit of "
+                        "%llu records: reconnect",
+                        (unsigned long long)TLS_KEY_UPDATE_AFTER);
+        }
         e->key_update_due = 1;
     }
     if (e->key_update_due) {
@@ -1019,7 +1264,33 @@ static int
 handshaking(const struct tls_engine *e)
 {
     return e->state == TLS_WAIT_SERVER_HELLO ||
-           e->state == TLS_WAIT_SERVER_FLIGHT;
+           e->state == TLS_WAIT_SERVER_FLIGHT ||
+           e->state == TLS_TLS12_WAIT_SERVER_FLIGHT ||
+           e->state == TLS_TLS12_WAIT_FINISHED;
+}
+
+/*
+ * TLS 1.2 (RFC 5246 7.1): the server's ChangeCipherSpec, once, after
+ * our flight and between its handshake messages: its keys from now on.
+ */
+static int
+on_change_cipher_spec(struct tls_engine *e)
+{
+    int rc;
+
+    if (e->state != TLS_TLS12_WAIT_FINISHED || e->hs_seen > 0) {
+        return fail(e, WARDEN_ERR_TLS_PROTOCOL,
+                    WARDEN_ALERT_UNEXPECTED_MESSAGE,
+                    WARDEN_ALERT_UNEXPECTED_MESSAGE,
+                    "server sent a ChangeCipherSpec while %s "
+                    "(unexpected_message alert sent)",
+                    rules[e->state].name);
+    }
+    rc = set_keys(e, WARDEN_REC_DIR_READ, WARDEN_REC_EPOCH_APPLICATION,
+                  e->peer_key, e->peer_salt);
+    warden_wipe(e->peer_key, sizeof(e->peer_key));
+    warden_wipe(e->peer_salt, sizeof(e->peer_salt));
+    return rc;
 }
 
 /* One record from the layer. */
@@ -1029,7 +1300,21 @@ on_record(struct tls_engine *e, const struct warden_rec_msg *msg)
     switch (msg->type) {
     case WARDEN_CT_HANDSHAKE:
         return on_handshake(e, msg->data, msg->len);
+    case WARDEN_CT_CHANGE_CIPHER_SPEC:
+        return on_change_cipher_spec(e);
     case WARDEN_CT_APPLICATION_DATA:
+        /*
+         * RFC 5246 7.4.9: in TLS 1.2 the server's Finished comes first
+         * under its new keys; the record layer cannot tell, the engine
+         * can. (In TLS 1.3 records are not read before CONNECTED.)
+         */
+        if (e->state != TLS_CONNECTED) {
+            return fail(e, WARDEN_ERR_TLS_PROTOCOL,
+                        WARDEN_ALERT_UNEXPECTED_MESSAGE,
+                        WARDEN_ALERT_UNEXPECTED_MESSAGE,
+                        "server sent application data before its Finished "
+                        "(unexpected_message alert sent)");
+        }
         /* RFC 8446 5.1: nothing between the pieces of a message. */
         if (e->hs_seen > 0) {
             return fail(e, WARDEN_ERR_TLS_PROTOCOL,
@@ -1249,7 +1534,7 @@ warden_tls_send(struct warden_tls *tls, const void *data, size_t len,
     if (e->key_update_due || len == 0) {
         return WARDEN_ERR_OK;
     }
-    n = fit(out_room(e, 1), e->frag, len);
+    n = fit(e, out_room(e, 1), e->frag, len);
     if (n == 0) {
         return WARDEN_ERR_OK;
     }
@@ -1494,6 +1779,7 @@ warden_tls_prepare(struct tls_engine *e, struct warden_dev *dev,
     e->state = TLS_NONE;
     e->dev = dev;
     e->frag = WARDEN_TLS_RECORD_MAX;
+    e->version = WARDEN_TLS_1_3;
 
     if (dev == NULL) {
         return fail(e, WARDEN_ERR_ARGUMENT, 0, -1, "no companion given");

@@ -1,5 +1,6 @@
 /*
- * The host side of a TLS 1.3 client connection (RFC 8446): the engine
+ * The host side of a TLS 1.3 or TLS 1.2 client connection (RFC 8446,
+ * RFC 5246): the engine
  * behind struct warden_tls. Nothing here is part of the public API.
  *
  * The engine is sans-I/O towards the network: bytes from the server go
@@ -69,7 +70,11 @@
 #define TLS_STATE_LIST(X)                                                      \
     X(NONE, "not started", 0, 0)                                               \
     X(WAIT_SERVER_HELLO, "waiting for the ServerHello",                        \
-      TLS_EV(CLIENT_HELLO) | TLS_EV(HANDSHAKE_KEYS), 1)                        \
+      TLS_EV(CLIENT_HELLO) | TLS_EV(HANDSHAKE_KEYS) | TLS_EV(TLS12), 1)        \
+    X(TLS12_WAIT_SERVER_FLIGHT, "reading the server's TLS 1.2 flight",         \
+      TLS_EV(CONTINUE) | TLS_EV(TLS12_KEYS), 1)                                \
+    X(TLS12_WAIT_FINISHED, "waiting for the server's TLS 1.2 Finished",        \
+      TLS_EV(TLS12_DONE), 1)                                                   \
     X(WAIT_SERVER_FLIGHT, "reading the server's encrypted flight",             \
       TLS_EV(CONTINUE) | TLS_EV(CONNECTED), 1)                                 \
     X(SEND_FLIGHT, "sending the client's last flight", 0, 0)                   \
@@ -97,6 +102,7 @@ struct tls_engine {
 
     struct warden_rec rec;
     size_t frag; /* plaintext per written record */
+    unsigned version; /* WARDEN_TLS_1_3, or WARDEN_TLS_1_2 after its hello */
     unsigned suite;
     size_t key_len;
     int ccs_sent; /* RFC 8446 D.4 */
@@ -113,11 +119,21 @@ struct tls_engine {
     uint8_t stage[TLS_STAGE_MAX];
     uint8_t resp[TLS_RESP_MAX];
 
-    /* The client's last flight, and the keys to write after it. */
+    /*
+     * The client's last flight, and the keys to write after it. In
+     * TLS 1.2 its last finished_len bytes (the Finished) go after the
+     * ChangeCipherSpec under app_key, and the server's keys wait for its
+     * ChangeCipherSpec.
+     */
     size_t flight_len;
     size_t flight_off;
+    size_t finished_len;
+    int have_finished;
+    uint8_t finished_msg[16]; /* TLS 1.2: header and 12-byte verify_data */
     uint8_t app_key[WARDEN_REC_KEY_MAX];
     uint8_t app_iv[WARDEN_REC_IV_LEN];
+    uint8_t peer_key[WARDEN_REC_KEY_MAX];
+    uint8_t peer_salt[WARDEN_REC_SALT_LEN];
     int key_update_due; /* our KeyUpdate: asked for, or our own */
 
     /* Application data read, in rec's buffer until taken. */

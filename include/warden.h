@@ -413,7 +413,9 @@ int warden_call(struct warden_dev *dev, uint8_t command, const void *req,
                 size_t *resp_len);
 
 /*
- * TLS 1.3 client connections through the companion (design §3).
+ * TLS 1.3 and TLS 1.2 client connections through the companion (design
+ * §3). The companion offers both and the server picks; the calls are
+ * the same for either, and warden_tls_info() says which was used.
  *
  * The companion writes the ClientHello from its own policy, checks the
  * server's every handshake message, validates the server's certificate
@@ -448,6 +450,15 @@ int warden_call(struct warden_dev *dev, uint8_t command, const void *req,
 #define WARDEN_TLS_AES_128_GCM_SHA256 0x1301
 #define WARDEN_TLS_AES_256_GCM_SHA384 0x1302
 #define WARDEN_TLS_AES_128_CCM_SHA256 0x1304
+/*
+ * TLS 1.2 suites (RFC 5289, RFC 7251): ECDHE with ECDSA and AEAD only,
+ * with the extended master secret (RFC 7627) and without renegotiation.
+ * Narrowing to suites of one version offers only that version.
+ */
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 0xc02b
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 0xc02c
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM 0xc0ac
+#define WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM 0xc0ad
 #define WARDEN_TLS_GROUP_SECP256R1 0x0017
 #define WARDEN_TLS_GROUP_SECP384R1 0x0018
 #define WARDEN_TLS_GROUP_X25519 0x001d
@@ -463,7 +474,7 @@ int warden_call(struct warden_dev *dev, uint8_t command, const void *req,
 struct warden_tls_options {
     /* ALPN protocols (RFC 7301), comma-separated: "h2,http/1.1". */
     const char *alpn;
-    /* Cipher suites to offer, in order (WARDEN_TLS_AES_*). */
+    /* Cipher suites to offer, in order (WARDEN_TLS_AES_*, _ECDHE_*). */
     const unsigned *suites;
     size_t n_suites;
     /* Groups to offer key shares for (WARDEN_TLS_GROUP_*). */
@@ -477,8 +488,8 @@ struct warden_tls_options {
 
 /* What the companion decided for a connection. */
 struct warden_tls_info {
-    unsigned version;     /* 0x0304 */
-    unsigned suite;       /* WARDEN_TLS_AES_* */
+    unsigned version;     /* 0x0304 (TLS 1.3) or 0x0303 (TLS 1.2) */
+    unsigned suite;       /* WARDEN_TLS_AES_* or WARDEN_TLS_ECDHE_* */
     unsigned group;       /* WARDEN_TLS_GROUP_* */
     int hello_retry;      /* the server asked for another key share */
     int cert_requested;   /* the server asked for a client certificate */

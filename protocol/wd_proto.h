@@ -252,6 +252,12 @@ enum wd_lifecycle {
 #define WD_TLS_EV_HANDSHAKE_KEYS 2 /* ServerHello accepted */
 #define WD_TLS_EV_CONNECTED 3     /* server authenticated */
 #define WD_TLS_EV_KEY_UPDATE 4    /* the server moved to new keys */
+#define WD_TLS_EV_TLS12 5         /* the server chose TLS 1.2: u16 suite */
+#define WD_TLS_EV_TLS12_KEYS 6    /* TLS 1.2 flight written: keys, lengths */
+#define WD_TLS_EV_TLS12_DONE 7    /* TLS 1.2 server Finished verified */
+
+/* TLS 1.2 AEAD: the implicit part of the nonce (RFC 5288 3, RFC 6655 3). */
+#define WD_TLS12_SALT_LEN 4
 
 /* TLS_KEY_UPDATE request: u8 session, u8 direction. */
 #define WD_TLS_CLIENT_WRITE 0 /* the host's sending keys */
@@ -261,13 +267,22 @@ enum wd_lifecycle {
 #define WD_TLSS_STATE 0       /* u8: 0 free, 1 handshaking, 2 connected, 3 failed */
 #define WD_TLSS_ALERT 1       /* u8: alert to send when failed, 0 none */
 #define WD_TLSS_REASON 2      /* u8: certificate verdict (docs) when failed */
-#define WD_TLSS_VERSION 3     /* u16: 0x0304 */
+#define WD_TLSS_VERSION 3     /* u16: 0x0304 or 0x0303, 0 before */
 #define WD_TLSS_SUITE 5       /* u16 */
 #define WD_TLSS_GROUP 7       /* u16 */
 #define WD_TLSS_FLAGS 9       /* u8: WD_TLSS_F_* */
 #define WD_TLSS_CHAIN_LEN 10  /* u8: certificates the server sent */
 #define WD_TLSS_ALPN_LEN 11   /* u8, then the selected protocol */
 #define WD_TLSS_FIXED_LEN 12
+/*
+ * TLSS_REASON beyond the certificate verdicts (1-31): why a handshake
+ * was refused, where the alert alone does not say.
+ */
+#define WD_TLS_REASON_OLD_VERSION 32   /* TLS 1.1 or older */
+#define WD_TLS_REASON_NO_EMS 33        /* no extended master secret */
+#define WD_TLS_REASON_NO_RENEG_INFO 34 /* no secure renegotiation */
+#define WD_TLS_REASON_DOWNGRADE 35     /* a TLS 1.3 server's sentinel */
+#define WD_TLS_REASON_RENEGOTIATION 36 /* a HelloRequest */
 #define WD_TLSS_F_HRR 0x01          /* a HelloRetryRequest happened */
 #define WD_TLSS_F_CERT_REQUESTED 0x02
 #define WD_TLSS_F_CLIENT_CERT 0x04  /* the device certificate was sent */

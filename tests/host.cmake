@@ -74,6 +74,16 @@ add_test(NAME tls_interop
     ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
 set_tests_properties(tls_interop PROPERTIES TIMEOUT 300)
 
+# TLS 1.2 end to end (issue 5): `warden connect` against a TLS 1.2
+# `openssl s_server`, each suite x group x server key, with and without
+# client authentication, 1 MB each way, and the refusals a real server
+# can be set up for.
+add_test(NAME tls12_interop
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tls12_interop_test.sh
+    $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>
+    ${PROJECT_SOURCE_DIR}/scripts/dev-pki.sh)
+set_tests_properties(tls12_interop PROPERTIES TIMEOUT 300)
+
 # Refusals end to end: `warden connect` against `openssl s_server` set up
 # for each classic mistake (expired, wrong host, wildcard misuse, untrusted
 # root, weak chains, weak suites, old versions), each refused with one
@@ -86,7 +96,7 @@ add_test(NAME refusals
     ${CMAKE_CURRENT_BINARY_DIR}/refusals.md)
 set_tests_properties(refusals PROPERTIES TIMEOUT 300)
 
-# TLS 1.3 end to end against GnuTLS: `warden connect` against
+# TLS 1.3 and 1.2 end to end against GnuTLS: `warden connect` against
 # `gnutls-serv --echo`, every suite and group with and without client
 # authentication, 1 MB echoed. gnutls-serv cannot keep to loopback, so
 # the test runs in network and PID namespaces of its own (unshare, root);

@@ -519,8 +519,14 @@ test_policy(void)
 {
     /* AES-256-GCM only; X25519 and P-384. */
     static const uint8_t narrow[] = {1, 0x13, 0x02, 2, 0, 29, 0, 24};
-    static const uint8_t wide[] = {3, 0x13, 0x01, 0x13, 0x02, 0x13, 0x04,
-                                   3, 0,    29,   0,    23,   0,    24};
+    static const uint8_t wide[] = {7,    0x13, 0x01, 0x13, 0x02, 0x13, 0x04,
+                                   0xc0, 0x2b, 0xc0, 0x2c, 0xc0, 0xac, 0xc0,
+                                   0xad, 3,    0,    29,   0,    23,   0,
+                                   24};
+    /* Every TLS 1.3 suite and no TLS 1.2 one: TLS 1.2 is off. */
+    static const uint8_t tls13_only[] = {3, 0x13, 0x01, 0x13, 0x02, 0x13,
+                                         0x04, 3, 0, 29, 0, 23, 0, 24};
+    const uint16_t tls12[] = {0xc02b};
     static const uint8_t chacha[] = {1, 0x13, 0x03, 1, 0, 29};
     static const uint8_t twice[] = {2, 0x13, 0x01, 0x13, 0x01, 1, 0, 29};
     static const uint8_t no_group[] = {1, 0x13, 0x01, 0};
@@ -533,7 +539,7 @@ test_policy(void)
     locked_device(6);
     CHECK(tls_open(NULL, 0, NULL, 0) == WD_STATUS_OK);
     s = &comp.tls[resp[0]];
-    CHECK(s->n_suites == 3 && s->n_groups == 3);
+    CHECK(s->n_suites == 7 && s->n_groups == 3);
     tls_close();
 
     CHECK(admin(WD_ADMIN_OP_POLICY_SET, narrow, sizeof(narrow)) ==
@@ -573,9 +579,22 @@ test_policy(void)
          sizeof(trailing));
     REFUSED(WD_STATUS_POLICY);
 
+    /* A policy without TLS 1.2 suites: the offer is TLS 1.3 only. */
+    CHECK(admin(WD_ADMIN_OP_POLICY_SET, tls13_only, sizeof(tls13_only)) ==
+          WD_STATUS_OK);
+    CHECK(tls_open(NULL, 0, NULL, 0) == WD_STATUS_OK);
+    s = &comp.tls[resp[0]];
+    CHECK(s->n_suites == 3 && s->suites[0] == 0x1301 &&
+          s->suites[1] == 0x1302 && s->suites[2] == 0x1304);
+    tls_close();
+    CHECK(tls_open(tls12, 1, NULL, 0) == WD_STATUS_POLICY);
+
     /* Widened again, to the whole built-in policy and no further. */
     CHECK(admin(WD_ADMIN_OP_POLICY_SET, wide, sizeof(wide)) == WD_STATUS_OK);
     CHECK(tls_open(aes128, 1, p256, 1) == WD_STATUS_OK);
+    tls_close();
+    CHECK(tls_open(NULL, 0, NULL, 0) == WD_STATUS_OK);
+    CHECK(comp.tls[resp[0]].n_suites == 7);
     tls_close();
 }
 

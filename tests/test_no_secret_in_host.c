@@ -11,8 +11,12 @@
  *
  *   test_no_secret_in_host PKI_DIR [SUITE]
  *
- * PKI_DIR is made by scripts/dev-pki.sh; SUITE is the TLS 1.3 suite the
- * server insists on (OpenSSL's name), TLS_AES_128_GCM_SHA256 by default.
+ * PKI_DIR is made by scripts/dev-pki.sh; SUITE is the suite the server
+ * insists on, TLS_AES_128_GCM_SHA256 by default. A TLS 1.2 suite
+ * (TLS_ECDHE_ECDSA_WITH_..., issue 5) makes the server speak TLS 1.2
+ * only: the secrets are then the ECDHE keys, the premaster secret (the
+ * ECDHE shared secret), the master secret and the device key; the two
+ * write keys of the key block are the positive control.
  *
  * Three processes, so that no secret can sit in the host's memory for a
  * reason that has nothing to do with libwarden:
@@ -77,6 +81,7 @@
 #define SCAN_CHUNK (1u << 20)
 
 static const char *pki;
+static int tls12; /* the server speaks TLS 1.2 only */
 
 /* ---- secrets, as the companion reports them ---- */
 
@@ -166,6 +171,11 @@ emit_traffic_key(const char *label, const uint8_t *secret, size_t len)
 static void
 hook(const char *label, const uint8_t *bytes, size_t len)
 {
+    /* TLS 1.2: the key block's write keys, which the host holds. */
+    if (strstr(label, "write key (TLS 1.2)") != NULL) {
+        emit(EXPECTED, label, bytes, len);
+        return;
+    }
     emit(FORBIDDEN, label, bytes, len);
     if (strstr(label, "traffic secret") != NULL) {
         emit_traffic_key(label, bytes, len);
@@ -312,6 +322,28 @@ echo_once(SSL *ssl, size_t want)
 
 static const char *server_suite = "TLS_AES_128_GCM_SHA256";
 
+/* OpenSSL's name of a TLS 1.2 suite, or NULL. */
+static const char *
+openssl_name(const char *suite)
+{
+    static const char *const names[][2] = {
+        {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+         "ECDHE-ECDSA-AES128-GCM-SHA256"},
+        {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+         "ECDHE-ECDSA-AES256-GCM-SHA384"},
+        {"TLS_ECDHE_ECDSA_WITH_AES_128_CCM", "ECDHE-ECDSA-AES128-CCM"},
+        {"TLS_ECDHE_ECDSA_WITH_AES_256_CCM", "ECDHE-ECDSA-AES256-CCM"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(names[i][0], suite) == 0) {
+            return names[i][1];
+        }
+    }
+    return NULL;
+}
+
 static void
 server_main(int fd)
 {
@@ -324,8 +356,12 @@ server_main(int fd)
     snprintf(chain, sizeof(chain), "%s/server-chain.pem", pki);
     snprintf(key, sizeof(key), "%s/server.key", pki);
     snprintf(root, sizeof(root), "%s/root.pem", pki);
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    if (SSL_CTX_set_ciphersuites(ctx, server_suite) != 1 ||
+    SSL_CTX_set_min_proto_version(ctx, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
+    if (tls12) {
+        SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    }
+    if ((tls12 ? SSL_CTX_set_cipher_list(ctx, openssl_name(server_suite))
+               : SSL_CTX_set_ciphersuites(ctx, server_suite)) != 1 ||
         SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_load_verify_locations(ctx, root, NULL) != 1) {
@@ -348,9 +384,12 @@ server_main(int fd)
         fprintf(stderr, "server: no verified client certificate\n");
         _exit(1);
     }
-    /* Echo, a KeyUpdate that asks for one back, echo again. */
+    /*
+     * Echo, a KeyUpdate that asks for one back (TLS 1.3 only), echo
+     * again.
+     */
     if (echo_once(ssl, sizeof(ping1) - 1) != 0 ||
-        SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) != 1 ||
+        (!tls12 && SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) != 1) ||
         SSL_write(ssl, "+", 1) != 1 || echo_once(ssl, sizeof(ping2) - 1) != 0) {
         fprintf(stderr, "server: data exchange failed\n");
         ERR_print_errors_fp(stderr);
@@ -719,6 +758,20 @@ wait_ok(pid_t pid, const char *who)
     return 1;
 }
 
+/* Whether the companion reported a secret by that label. */
+static int
+reported(const char *label)
+{
+    size_t k;
+
+    for (k = 0; k < n_secrets; k++) {
+        if (strcmp(secrets[k].label, label) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 read_exactly(struct warden_tls *tls, char *buf, size_t want)
 {
@@ -759,6 +812,12 @@ main(int argc, char **argv)
     if (argc == 3) {
         server_suite = argv[2];
     }
+    tls12 = strncmp(server_suite, "TLS_ECDHE_", 10) == 0;
+    if (tls12 && openssl_name(server_suite) == NULL) {
+        fprintf(stderr, "test_no_secret_in_host: unknown suite %s\n",
+                server_suite);
+        return 2;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
     chunk = malloc(SCAN_CHUNK);
@@ -795,6 +854,7 @@ main(int argc, char **argv)
     CHECK(rc == WARDEN_ERR_OK);
     CHECK(warden_tls_info(&tls, &info) == WARDEN_ERR_OK);
     CHECK(info.client_cert && info.cert_requested);
+    CHECK(info.version == (tls12 ? 0x0303u : 0x0304u));
     printf("connected: %s, %s, client certificate %s\n",
            warden_tls_suite_name(info.suite), warden_tls_group_name(info.group),
            info.client_cert ? "sent" : "not sent");
@@ -835,9 +895,15 @@ main(int argc, char **argv)
            "traffic keys found\n",
            forbidden, leaked, expected_found, expected);
     /* What the companion must have reported, at the least. */
-    CHECK(forbidden >= 14);
+    CHECK(forbidden >= (tls12 ? 5u : 14u));
+    CHECK(reported("device private key") && reported("ECDHE private key") &&
+          reported("ECDHE shared secret"));
+    CHECK(reported(tls12 ? "TLS 1.2 master secret" : "master secret"));
     CHECK(leaked == 0);
-    /* Both application keys in use, updated once by the KeyUpdates. */
+    /*
+     * Both application keys in use (TLS 1.3: updated once by the
+     * KeyUpdates; TLS 1.2: the key block's write keys).
+     */
     CHECK(expected == 2 && expected_found == 2);
 
     /* Scan 2: everything closed; still no secret. */
@@ -865,8 +931,11 @@ main(int argc, char **argv)
            "traffic keys left\n",
            (size_t)(st.bytes >> 20), leaked, kept, traffic);
     CHECK(leaked == 0);
-    /* Handshake and application keys, both ways, and the two updated. */
-    CHECK(traffic == 6);
+    /*
+     * TLS 1.3: handshake and application keys, both ways, and the two
+     * updated. TLS 1.2: the two write keys.
+     */
+    CHECK(traffic == (tls12 ? 2u : 6u));
     CHECK(kept == 0);
 
     /*

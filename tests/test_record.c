@@ -295,7 +295,7 @@ check_alert_to_peer(struct warden_rec *rec, struct warden_rec *peer,
 
     CHECK(warden_rec_pending_alert(rec, rec_out, sizeof(rec_out), &n) ==
           WARDEN_REC_OK);
-    CHECK(n == WARDEN_REC_ALERT_RECORD_MAX);
+    CHECK(n == WARDEN_REC_OVERHEAD + 2);
     CHECK(read_one(peer, rec_out, n, &msg) == WARDEN_REC_PEER_ALERT);
     CHECK(msg.type == WARDEN_CT_ALERT);
     CHECK(msg.alert_level == WARDEN_ALERT_LEVEL_FATAL);
@@ -797,7 +797,8 @@ test_padding(void)
     prng_fill(data, 16384);
     CHECK(warden_rec_write(&w, WARDEN_CT_APPLICATION_DATA, data, 16384, &used,
                            out, sizeof(out), &n) == WARDEN_REC_OK);
-    CHECK(n == WARDEN_REC_WRITE_BUF);
+    CHECK(n == WARDEN_REC_OVERHEAD + WARDEN_REC_PLAINTEXT_MAX);
+    CHECK(n <= WARDEN_REC_WRITE_BUF);
     CHECK(read_one(&r, out, n, &msg) == WARDEN_REC_OK);
     CHECK(msg.len == 16384 && memcmp(msg.data, data, 16384) == 0);
     warden_rec_wipe(&w);
@@ -1156,7 +1157,7 @@ test_close_notify(void)
     CHECK(warden_rec_write_alert(&a, WARDEN_ALERT_CLOSE_NOTIFY, close_rec,
                                  sizeof(close_rec),
                                  &close_len) == WARDEN_REC_OK);
-    CHECK(close_len == WARDEN_REC_ALERT_RECORD_MAX);
+    CHECK(close_len == WARDEN_REC_OVERHEAD + 2);
     CHECK(all_zero(&a.wr, sizeof(a.wr)));
     CHECK(warden_rec_write(&a, WARDEN_CT_APPLICATION_DATA, data, 1, &used, out,
                            sizeof(out), &n) == WARDEN_REC_CLOSED);
@@ -1374,7 +1375,7 @@ test_caller_errors(void)
           WARDEN_REC_ARGUMENT);
     CHECK(warden_rec_init(&a, WARDEN_TLS_1_3, small_buf, sizeof(small_buf)) ==
           WARDEN_REC_ARGUMENT);
-    CHECK(warden_rec_init(&a, WARDEN_TLS_1_2, rbuf_a, sizeof(rbuf_a)) ==
+    CHECK(warden_rec_init(&a, 0x0302, rbuf_a, sizeof(rbuf_a)) ==
           WARDEN_REC_ARGUMENT);
     CHECK(warden_rec_init(&a, WARDEN_TLS_1_3, rbuf_a, sizeof(rbuf_a)) ==
           WARDEN_REC_OK);
@@ -1609,11 +1610,186 @@ test_memory(void)
            state, 2 * sizeof(struct warden_rec_aead));
     printf("  read buffer             %6zu bytes (5 + 2^14 + 256)\n",
            (size_t)WARDEN_REC_READ_BUF);
-    printf("  write buffer            %6zu bytes (5 + 2^14 + 1 + 16)\n",
+    printf("  write buffer            %6zu bytes (5 + 8 + 2^14 + 16)\n",
            (size_t)WARDEN_REC_WRITE_BUF);
     printf("  total                   %6zu bytes (target 40960)\n", total);
     CHECK(total <= 40 * 1024);
     CHECK(sizeof(rbuf_a) == 16645);
+}
+
+/* ---- TLS 1.2 (RFC 5246 6.2.3.3, RFC 5288, RFC 6655) ---- */
+
+static const unsigned suites12[] = {
+    WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+    WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM};
+
+static size_t
+key_len12(unsigned suite)
+{
+    return suite == WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ||
+                   suite == WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM
+               ? 16
+               : 32;
+}
+
+/*
+ * A TLS 1.2 AEAD record sealed here, apart from record.c, with BearSSL's
+ * 32-bit constant-time code: nonce = salt + explicit, sent after the
+ * header; additional data = seq + type + version + plaintext length.
+ */
+static size_t
+seal12_raw(unsigned suite, const uint8_t *key, const uint8_t salt[4],
+           uint64_t seq, const uint8_t explicit_nonce[8], unsigned type,
+           const uint8_t *p, size_t len, uint8_t *dst)
+{
+    uint8_t nonce[12], aad[13];
+    size_t clen = 8 + len + 16;
+    int i;
+
+    memcpy(nonce, salt, 4);
+    memcpy(nonce + 4, explicit_nonce, 8);
+    for (i = 0; i < 8; i++) {
+        aad[7 - i] = (uint8_t)(seq >> (8 * i));
+    }
+    aad[8] = (uint8_t)type;
+    aad[9] = 0x03;
+    aad[10] = 0x03;
+    aad[11] = (uint8_t)(len >> 8);
+    aad[12] = (uint8_t)len;
+    dst[0] = (uint8_t)type;
+    dst[1] = 0x03;
+    dst[2] = 0x03;
+    dst[3] = (uint8_t)(clen >> 8);
+    dst[4] = (uint8_t)clen;
+    memcpy(dst + 5, explicit_nonce, 8);
+    memmove(dst + 13, p, len);
+    if (suite == WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM ||
+        suite == WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM) {
+        br_aes_ct_ctrcbc_keys aes;
+        br_ccm_context ccm;
+
+        br_aes_ct_ctrcbc_init(&aes, key, key_len12(suite));
+        br_ccm_init(&ccm, &aes.vtable);
+        CHECK(br_ccm_reset(&ccm, nonce, 12, 13, len, 16) == 1);
+        br_ccm_aad_inject(&ccm, aad, 13);
+        br_ccm_flip(&ccm);
+        br_ccm_run(&ccm, 1, dst + 13, len);
+        br_ccm_get_tag(&ccm, dst + 13 + len);
+    } else {
+        br_aes_ct_ctr_keys aes;
+        br_gcm_context gcm;
+
+        br_aes_ct_ctr_init(&aes, key, key_len12(suite));
+        br_gcm_init(&gcm, &aes.vtable, br_ghash_ctmul32);
+        br_gcm_reset(&gcm, nonce, 12);
+        br_gcm_aad_inject(&gcm, aad, 13);
+        br_gcm_flip(&gcm);
+        br_gcm_run(&gcm, 1, dst + 13, len);
+        br_gcm_get_tag(&gcm, dst + 13 + len);
+    }
+    return 5 + clen;
+}
+
+/*
+ * Written records match the reference byte for byte (explicit nonce =
+ * sequence number); the reference's records, with any explicit nonce,
+ * read back; a changed explicit nonce or header fails.
+ */
+static void
+test_tls12_records(void)
+{
+    static const uint8_t salt_ab[4] = {0x5a, 0x17, 0x00, 0xab};
+    static const uint8_t other_nonce[8] = {0xde, 0xad, 0xbe, 0xef,
+                                           0x01, 0x02, 0x03, 0x04};
+    struct warden_rec w, r;
+    struct warden_rec_msg msg;
+    uint8_t ref[256], nonce[8];
+    size_t i, n, used, rn;
+    int k;
+
+    for (i = 0; i < 4; i++) {
+        unsigned suite = suites12[i];
+        size_t kl = key_len12(suite);
+
+        CHECK(warden_rec_init(&w, WARDEN_TLS_1_3, rbuf_a, sizeof(rbuf_a)) ==
+              WARDEN_REC_OK);
+        CHECK(warden_rec_init(&r, WARDEN_TLS_1_3, rbuf_b, sizeof(rbuf_b)) ==
+              WARDEN_REC_OK);
+        /* A TLS 1.2 suite needs the switch first. */
+        CHECK(warden_rec_set_keys(&w, WARDEN_REC_DIR_WRITE,
+                                  WARDEN_REC_EPOCH_APPLICATION, suite, key_ab,
+                                  kl, salt_ab) == WARDEN_REC_ARGUMENT);
+        CHECK(warden_rec_set_version(&w, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+        CHECK(warden_rec_set_version(&r, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+        /* No handshake epoch in TLS 1.2, no TLS 1.3 suite. */
+        CHECK(warden_rec_set_keys(&w, WARDEN_REC_DIR_WRITE,
+                                  WARDEN_REC_EPOCH_HANDSHAKE, suite, key_ab,
+                                  kl, salt_ab) == WARDEN_REC_STATE);
+        CHECK(warden_rec_set_keys(&w, WARDEN_REC_DIR_WRITE,
+                                  WARDEN_REC_EPOCH_APPLICATION,
+                                  WARDEN_TLS_AES_128_GCM_SHA256, key_ab, 16,
+                                  salt_ab) == WARDEN_REC_ARGUMENT);
+
+        /* The ChangeCipherSpec reaches the reader, then the keys. */
+        CHECK(warden_rec_write_ccs(&w, out, sizeof(out), &n) ==
+              WARDEN_REC_OK);
+        CHECK(read_one(&r, out, n, &msg) == WARDEN_REC_OK);
+        CHECK(msg.type == WARDEN_CT_CHANGE_CIPHER_SPEC && msg.len == 0);
+        CHECK(warden_rec_set_keys(&w, WARDEN_REC_DIR_WRITE,
+                                  WARDEN_REC_EPOCH_APPLICATION, suite, key_ab,
+                                  kl, salt_ab) == WARDEN_REC_OK);
+        CHECK(warden_rec_set_keys(&r, WARDEN_REC_DIR_READ,
+                                  WARDEN_REC_EPOCH_APPLICATION, suite, key_ab,
+                                  kl, salt_ab) == WARDEN_REC_OK);
+        /* Once per direction: TLS 1.2 has no KeyUpdate. */
+        CHECK(warden_rec_set_keys(&w, WARDEN_REC_DIR_WRITE,
+                                  WARDEN_REC_EPOCH_APPLICATION, suite, key_ab,
+                                  kl, salt_ab) == WARDEN_REC_STATE);
+        CHECK(warden_rec_set_version(&w, WARDEN_TLS_1_3) == WARDEN_REC_STATE);
+        CHECK(warden_rec_overhead(&w) == 29);
+
+        for (k = 0; k < 3; k++) {
+            unsigned type = k == 0 ? WARDEN_CT_HANDSHAKE
+                                   : WARDEN_CT_APPLICATION_DATA;
+
+            prng_fill(data, 100);
+            CHECK(warden_rec_write(&w, type, data, 100, &used, out,
+                                   sizeof(out), &n) == WARDEN_REC_OK);
+            CHECK(n == 5 + 8 + 100 + 16);
+            memset(nonce, 0, 8);
+            nonce[7] = (uint8_t)k;
+            rn = seal12_raw(suite, key_ab, salt_ab, (uint64_t)k, nonce, type,
+                            data, 100, ref);
+            CHECK(rn == n && memcmp(ref, out, n) == 0);
+            /* The reader takes the nonce as sent. */
+            rn = seal12_raw(suite, key_ab, salt_ab, (uint64_t)k, other_nonce,
+                            type, data, 100, ref);
+            CHECK(read_one(&r, ref, rn, &msg) == WARDEN_REC_OK);
+            CHECK(msg.type == type && msg.len == 100 &&
+                  memcmp(msg.data, data, 100) == 0);
+        }
+        /* An alert under the keys, at its own type. */
+        CHECK(warden_rec_write_alert(&w, WARDEN_ALERT_CLOSE_NOTIFY, out,
+                                     sizeof(out), &n) == WARDEN_REC_OK);
+        CHECK(n == 5 + 8 + 2 + 16 && out[0] == WARDEN_CT_ALERT);
+        CHECK(read_one(&r, out, n, &msg) == WARDEN_REC_CLOSED);
+        warden_rec_wipe(&w);
+        warden_rec_wipe(&r);
+
+        /* A changed explicit nonce does not authenticate. */
+        reader(&r, rbuf_b, WARDEN_TLS_AES_128_GCM_SHA256, 0);
+        CHECK(warden_rec_set_version(&r, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+        CHECK(warden_rec_set_keys(&r, WARDEN_REC_DIR_READ,
+                                  WARDEN_REC_EPOCH_APPLICATION, suite, key_ab,
+                                  kl, salt_ab) == WARDEN_REC_OK);
+        rn = seal12_raw(suite, key_ab, salt_ab, 0, other_nonce,
+                        WARDEN_CT_APPLICATION_DATA, data, 50, ref);
+        ref[5] ^= 0x80;
+        CHECK(read_one(&r, ref, rn, &msg) == WARDEN_REC_BAD_RECORD_MAC);
+        warden_rec_wipe(&r);
+    }
 }
 
 int
@@ -1654,5 +1830,6 @@ main(void)
     test_truncated();
     test_random_input();
     test_caller_errors();
+    test_tls12_records();
     return wt_finish("record");
 }

@@ -6,7 +6,10 @@
  * HelloRetryRequest, KeyUpdate both ways, alerts both ways,
  * close_notify, the record size limit, companion refusals with their
  * messages, a companion that answers out of its protocol, failure
- * stickiness and key wiping.
+ * stickiness and key wiping. TLS 1.2 (issue 5): a whole handshake with
+ * flights around the TLS_FLIGHT piece size, the ChangeCipherSpecs,
+ * servers that break the order, malformed TLS 1.2 events, and a refused
+ * renegotiation.
  *
  * The fake companion speaks the bus (frames, sequence numbers,
  * chunking) and answers each TLS command from a script: the server
@@ -1546,6 +1549,304 @@ test_sizes(void)
     CHECK(sizeof(struct tls_engine) <= sizeof(struct warden_tls));
 }
 
+/* ---- TLS 1.2 (issue 5) --------------------------------------------------- */
+
+static const char K16_C[] = "3132333435363738393a3b3c3d3e3f40";
+static const char K16_S[] = "4142434445464748494a4b4c4d4e4f50";
+static const char SALT_C[] = "a1a2a3a4";
+static const char SALT_S[] = "b1b2b3b4";
+static const uint8_t SH12[] = {0x02, 0x00, 0x00, 0x03, 0x03, 0x03, 0x12};
+static const uint8_t CERT12[] = {0x0b, 0x00, 0x00, 0x03, 0xc1, 0xc2, 0xc3};
+static const uint8_t SHD[] = {0x0e, 0x00, 0x00, 0x00};
+static const uint8_t SFIN12[] = {0x14, 0x00, 0x00, 0x0c, 0x51, 0x52,
+                                 0x53, 0x54, 0x55, 0x56, 0x57, 0x58,
+                                 0x59, 0x5a, 0x5b, 0x5c};
+
+/* What the fake companion answers for TLS 1.2: 1.2 event, keys, done. */
+static void
+script_tls12(size_t flight_len)
+{
+    struct step *st;
+    size_t i;
+
+    fk_reset();
+    /* The flight: one long message, then a 16-byte Finished. */
+    fk.flight_len = flight_len;
+    fk.flight[0] = 0x10;
+    fk.flight[1] = 0;
+    wd_put16(fk.flight + 2, (uint16_t)(flight_len - 16 - 4));
+    for (i = 4; i < flight_len - 16; i++) {
+        fk.flight[i] = (uint8_t)(i * 5 + 3);
+    }
+    fk.flight[flight_len - 16] = 0x14;
+    fk.flight[flight_len - 15] = 0;
+    fk.flight[flight_len - 14] = 0;
+    fk.flight[flight_len - 13] = 12;
+    memset(fk.flight + flight_len - 12, 0xf9, 12);
+
+    st = add_step(SH12, sizeof(SH12));
+    st->resp[0] = WD_TLS_EV_TLS12;
+    wd_put16(st->resp + 1, WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    st->resp_len = 3;
+    step_continue(CERT12, sizeof(CERT12));
+    st = add_step(SHD, sizeof(SHD));
+    st->resp[0] = WD_TLS_EV_TLS12_KEYS;
+    st->resp[1] = 16;
+    st->resp_len = 2;
+    st->resp_len += unhex(K16_C, st->resp + st->resp_len, 16);
+    st->resp_len += unhex(SALT_C, st->resp + st->resp_len, 4);
+    st->resp_len += unhex(K16_S, st->resp + st->resp_len, 16);
+    st->resp_len += unhex(SALT_S, st->resp + st->resp_len, 4);
+    wd_put16(st->resp + st->resp_len, (uint16_t)flight_len);
+    wd_put16(st->resp + st->resp_len + 2, 16);
+    st->resp_len += 4;
+    st = add_step(SFIN12, sizeof(SFIN12));
+    st->resp[0] = WD_TLS_EV_TLS12_DONE;
+    st->resp_len = 1;
+}
+
+/* The server's plaintext flight as records. */
+static size_t
+server12(uint8_t *w)
+{
+    size_t n = 0;
+
+    n += seal(WARDEN_CT_HANDSHAKE, SH12, sizeof(SH12), w + n);
+    n += seal(WARDEN_CT_HANDSHAKE, CERT12, sizeof(CERT12), w + n);
+    n += seal(WARDEN_CT_HANDSHAKE, SHD, sizeof(SHD), w + n);
+    return n;
+}
+
+static void
+set_keys12(struct warden_rec *rec, int dir, const char *key, const char *salt)
+{
+    uint8_t k[16], v[4];
+
+    unhex(key, k, sizeof(k));
+    unhex(salt, v, sizeof(v));
+    CHECK(warden_rec_set_keys(rec, dir, WARDEN_REC_EPOCH_APPLICATION,
+                              WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                              k, sizeof(k), v) == WARDEN_REC_OK);
+}
+
+/*
+ * Reads the client's TLS 1.2 flight: plaintext records, the CCS, then
+ * the Finished under the client write key; all the companion's bytes.
+ */
+static void
+check_flight12(void)
+{
+    static uint8_t out[WIRE_MAX];
+    static uint8_t plain[8192];
+    struct warden_rec_msg msg;
+    size_t n, off = 0, used, got = 0;
+    int rc;
+
+    n = take_output(out, sizeof(out));
+    CHECK(warden_rec_set_version(&rd, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+    while (off < n) {
+        rc = read_client(out + off, n - off, &used, &msg);
+        off += used;
+        if (rc != WARDEN_REC_OK) {
+            CHECK(rc == WARDEN_REC_OK);
+            return;
+        }
+        if (msg.type == WARDEN_CT_CHANGE_CIPHER_SPEC) {
+            /* The plaintext part ends exactly at the Finished. */
+            CHECK(got == fk.flight_len - 16);
+            set_keys12(&rd, WARDEN_REC_DIR_READ, K16_C, SALT_C);
+            continue;
+        }
+        CHECK(msg.type == WARDEN_CT_HANDSHAKE);
+        memcpy(plain + got, msg.data, msg.len);
+        got += msg.len;
+    }
+    CHECK(got == fk.flight_len);
+    CHECK_MEM(plain, fk.flight, fk.flight_len);
+    CHECK(warden_rec_seq(&rd, WARDEN_REC_DIR_READ) == 1);
+}
+
+/* Up to the client's flight: the engine waits for the server's CCS. */
+static void
+tls12_up_to_flight(size_t flight_len)
+{
+    size_t n;
+
+    script_tls12(flight_len);
+    begin(NULL);
+    CHECK(warden_rec_set_version(&srv, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+    n = server12(wire);
+    CHECK(feed(wire, n, 7) == WARDEN_ERR_OK);
+    CHECK(!fk.mismatch && fk.step == 3);
+    CHECK(!warden_tls_connected(&tls));
+    check_flight12();
+}
+
+/*
+ * A whole TLS 1.2 handshake and data both ways, with flights shorter
+ * and longer than one TLS_FLIGHT piece.
+ */
+static void
+test_tls12_handshake(void)
+{
+    static const size_t flights[] = {200, 2048 + 10, 2048 + 16, 3000};
+    static uint8_t out[WIRE_MAX];
+    struct warden_tls_info info;
+    struct warden_rec_msg msg;
+    uint8_t got[64];
+    size_t i, n, used, take;
+
+    for (i = 0; i < sizeof(flights) / sizeof(flights[0]); i++) {
+        tls12_up_to_flight(flights[i]);
+        /* The server's CCS, Finished and first data, in one read. */
+        n = 0;
+        CHECK(warden_rec_write_ccs(&srv, wire, 6, &used) == WARDEN_REC_OK);
+        n += used;
+        set_keys12(&srv, WARDEN_REC_DIR_WRITE, K16_S, SALT_S);
+        n += seal(WARDEN_CT_HANDSHAKE, SFIN12, sizeof(SFIN12), wire + n);
+        n += seal(WARDEN_CT_APPLICATION_DATA, (const uint8_t *)"pong", 4,
+                  wire + n);
+        CHECK(feed(wire, n, n) == WARDEN_ERR_OK);
+        CHECK(warden_tls_connected(&tls));
+        CHECK(!fk.mismatch && fk.step == 4);
+        CHECK(warden_tls_take(&tls, got, sizeof(got), &take) ==
+              WARDEN_ERR_OK);
+        CHECK(take == 4 && memcmp(got, "pong", 4) == 0);
+        CHECK(warden_tls_send(&tls, "ping", 4, &used) == WARDEN_ERR_OK &&
+              used == 4);
+        n = take_output(out, sizeof(out));
+        CHECK(n == 5 + 8 + 4 + 16);
+        CHECK(read_client(out, n, &used, &msg) == WARDEN_REC_OK);
+        CHECK(msg.type == WARDEN_CT_APPLICATION_DATA && msg.len == 4 &&
+              memcmp(msg.data, "ping", 4) == 0);
+        /* The version comes from the companion's status. */
+        fk.status_len = WD_TLSS_FIXED_LEN;
+        memset(fk.status, 0, sizeof(fk.status));
+        fk.status[WD_TLSS_STATE] = 2;
+        wd_put16(fk.status + WD_TLSS_VERSION, 0x0303);
+        wd_put16(fk.status + WD_TLSS_SUITE, 0xc02b);
+        CHECK(warden_tls_info(&tls, &info) == WARDEN_ERR_OK);
+        CHECK(info.version == 0x0303 && info.suite == 0xc02b);
+        CHECK(strcmp(warden_tls_suite_name(info.suite),
+                     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") == 0);
+        /* No KeyUpdate in TLS 1.2: nothing asks the companion for one. */
+        CHECK(fk.key_updates == 0);
+        CHECK(warden_tls_close(&tls) == WARDEN_ERR_OK);
+        warden_close(&dev);
+    }
+}
+
+/* expect_fail12: the server's bytes fail the connection with text. */
+static void
+expect_fail12(const uint8_t *w, size_t n, int err, const char *text)
+{
+    CHECK(feed(w, n, n) == err);
+    if (!contains(warden_tls_error(&tls), text)) {
+        fprintf(stderr, "message: %s\n", warden_tls_error(&tls));
+    }
+    check_sticky(err, text);
+    CHECK(!warden_tls_connected(&tls));
+    CHECK(fk.closes == 1);
+    warden_tls_close(&tls);
+    warden_close(&dev);
+}
+
+/*
+ * The server breaks TLS 1.2's order: a ChangeCipherSpec before the
+ * client's flight, application data before its Finished, a second
+ * ChangeCipherSpec. And a companion that answers out of its protocol.
+ */
+static void
+test_tls12_out_of_order(void)
+{
+    static const uint8_t ccs[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+    struct step *st;
+    size_t n;
+
+    /* CCS while the server's plaintext flight is still coming. */
+    script_tls12(200);
+    begin(NULL);
+    CHECK(warden_rec_set_version(&srv, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+    n = seal(WARDEN_CT_HANDSHAKE, SH12, sizeof(SH12), wire);
+    memcpy(wire + n, ccs, sizeof(ccs));
+    expect_fail12(wire, n + sizeof(ccs), WARDEN_ERR_TLS_PROTOCOL,
+                  "ChangeCipherSpec while reading the server's TLS 1.2 "
+                  "flight");
+
+    /* Application data between the CCS and the Finished. */
+    tls12_up_to_flight(200);
+    memcpy(wire, ccs, sizeof(ccs));
+    n = sizeof(ccs);
+    set_keys12(&srv, WARDEN_REC_DIR_WRITE, K16_S, SALT_S);
+    n += seal(WARDEN_CT_APPLICATION_DATA, (const uint8_t *)"early", 5,
+              wire + n);
+    expect_fail12(wire, n, WARDEN_ERR_TLS_PROTOCOL,
+                  "application data before its Finished");
+
+    /* Two ChangeCipherSpecs. */
+    tls12_up_to_flight(200);
+    memcpy(wire, ccs, sizeof(ccs));
+    memcpy(wire + sizeof(ccs), ccs, sizeof(ccs));
+    expect_fail12(wire, 2 * sizeof(ccs), WARDEN_ERR_TLS_PROTOCOL,
+                  "record of a type not allowed here");
+
+    /* The companion names a TLS 1.3 suite for TLS 1.2. */
+    script_tls12(200);
+    wd_put16(fk.steps[0].resp + 1, WARDEN_TLS_AES_128_GCM_SHA256);
+    begin(NULL);
+    n = seal(WARDEN_CT_HANDSHAKE, SH12, sizeof(SH12), wire);
+    expect_fail12(wire, n, WARDEN_ERR_PROTOCOL,
+                  "TLS12 event with a suite the record layer cannot use");
+
+    /* Keys of the wrong length; a flight without room for a Finished. */
+    script_tls12(200);
+    fk.steps[2].resp_len -= 1;
+    begin(NULL);
+    CHECK(warden_rec_set_version(&srv, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+    n = server12(wire);
+    expect_fail12(wire, n, WARDEN_ERR_PROTOCOL,
+                  "TLS12_KEYS event of the wrong length");
+    script_tls12(200);
+    st = &fk.steps[2];
+    wd_put16(st->resp + st->resp_len - 2, 4);
+    begin(NULL);
+    CHECK(warden_rec_set_version(&srv, WARDEN_TLS_1_2) == WARDEN_REC_OK);
+    n = server12(wire);
+    expect_fail12(wire, n, WARDEN_ERR_PROTOCOL,
+                  "flight that does not end in a Finished");
+}
+
+/* A HelloRequest after the handshake: the companion's refusal, in words. */
+static void
+test_tls12_renegotiation(void)
+{
+    static const uint8_t hello_request[] = {0x00, 0x00, 0x00, 0x00};
+    static uint8_t out[256];
+    struct warden_rec_msg msg;
+    size_t n, used;
+
+    tls12_up_to_flight(200);
+    step_refuse(hello_request, sizeof(hello_request), 100,
+                WD_TLS_REASON_RENEGOTIATION);
+    memcpy(wire, "\x14\x03\x03\x00\x01\x01", 6);
+    n = 6;
+    set_keys12(&srv, WARDEN_REC_DIR_WRITE, K16_S, SALT_S);
+    n += seal(WARDEN_CT_HANDSHAKE, SFIN12, sizeof(SFIN12), wire + n);
+    CHECK(feed(wire, n, n) == WARDEN_ERR_OK && warden_tls_connected(&tls));
+    n = seal(WARDEN_CT_HANDSHAKE, hello_request, sizeof(hello_request), wire);
+    CHECK(feed(wire, n, n) == WARDEN_ERR_TLS_REFUSED);
+    CHECK(contains(warden_tls_error(&tls),
+                   "the server asked to renegotiate, which the companion "
+                   "refuses (no_renegotiation alert sent)"));
+    /* The alert at warning level, under the client write key. */
+    n = take_output(out, sizeof(out));
+    CHECK(read_client(out, n, &used, &msg) == WARDEN_REC_PEER_ALERT);
+    CHECK(msg.alert_level == WARDEN_ALERT_LEVEL_WARNING &&
+          msg.alert_desc == 100);
+    warden_tls_close(&tls);
+    warden_close(&dev);
+}
+
 int
 main(void)
 {
@@ -1565,5 +1866,8 @@ main(void)
     test_server_alerts();
     test_bad_records();
     test_bad_companion();
+    test_tls12_handshake();
+    test_tls12_out_of_order();
+    test_tls12_renegotiation();
     return wt_finish("tls");
 }

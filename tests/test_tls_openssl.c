@@ -14,6 +14,14 @@
  * intermediate, RSA-only server, tampered CertificateVerify and
  * Finished, suites and groups outside policy; and 150 handshakes with one
  * byte changed somewhere in the server's messages, all refused.
+ *
+ * TLS 1.2 (issue 5): each of the four suites with each group, server
+ * keys on P-256 and P-384, device keys on both, client authentication,
+ * 1 MB each way; refusals of servers that offer only CBC, RSA key
+ * transport, ECDHE_RSA, CCM_8, 3DES, NULL, RC4 (where this OpenSSL can
+ * still offer them) or only TLS 1.0 and 1.1, no extended master secret,
+ * a HelloRequest, a tampered ServerKeyExchange signature and Finished,
+ * a downgrade by a middlebox (the sentinel), and 100 changed bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +134,17 @@ struct server_opts {
     const char *groups;
     int request_cert;
     const struct made_chain *chain; /* NULL: the dev PKI's server */
+    /* TLS 1.2 (issue 5): below. Zero: a TLS 1.3-only server. */
+    int versions;        /* a SERVER_* value */
+    const char *ciphers; /* TLS 1.2 cipher list, NULL for the default */
+    int no_ems;          /* no extended master secret (RFC 7627) */
 };
+
+/* Which versions a server speaks. */
+#define SERVER_TLS13 0
+#define SERVER_TLS12 1      /* TLS 1.2 only */
+#define SERVER_TLS12_13 2   /* both: it marks a downgrade in its random */
+#define SERVER_TLS10_11 3   /* TLS 1.0 and 1.1 only */
 
 /* Options for a made certificate. */
 struct made_opts {
@@ -135,6 +153,7 @@ struct made_opts {
     const char *san;    /* e.g. "DNS:localhost", NULL for none */
     long from, to;      /* validity, seconds from now */
     int rsa;            /* RSA-2048 key instead of EC P-256 */
+    int p384;           /* EC P-384 key instead of P-256 */
 };
 
 /* Issues a certificate; issuer NULL makes it self-signed. */
@@ -142,7 +161,9 @@ static X509 *
 make_cert(const struct made_opts *o, X509 *issuer, EVP_PKEY *issuer_key,
           EVP_PKEY **key_out)
 {
-    EVP_PKEY *key = o->rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+    EVP_PKEY *key = o->rsa    ? EVP_RSA_gen(2048)
+                    : o->p384 ? EVP_EC_gen("P-384")
+                              : EVP_EC_gen("P-256");
     X509 *x = X509_new();
     X509_NAME *name = X509_NAME_new();
     static long serial = 100;
@@ -203,7 +224,39 @@ server_new(const struct server_opts *o, BIO **to_server, BIO **from_server)
     snprintf(chain, sizeof(chain), "%s/server-chain.pem", pki);
     snprintf(key, sizeof(key), "%s/server.key", pki);
     snprintf(root, sizeof(root), "%s/root.pem", pki);
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    switch (o->versions) {
+    case SERVER_TLS12:
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+        SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+        break;
+    case SERVER_TLS12_13:
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+        break;
+    case SERVER_TLS10_11:
+        /* Debian's OpenSSL allows them below security level 1 only. */
+        SSL_CTX_set_security_level(ctx, 0);
+        SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+        SSL_CTX_set_max_proto_version(ctx, TLS1_1_VERSION);
+        break;
+    default:
+        SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+        break;
+    }
+    if (o->ciphers) {
+        SSL_CTX_set_security_level(ctx, 0);
+        CHECK(SSL_CTX_set_cipher_list(ctx, o->ciphers) == 1);
+    }
+    if (o->no_ems) {
+        SSL_CTX_set_options(ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    }
+    /*
+     * In TLS 1.2, OpenSSL accepts a client's ECDSA certificate only on a
+     * curve in its own group list: the group under test goes first and
+     * wins, the others are there for the certificates.
+     */
+    if (o->versions != SERVER_TLS13) {
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    }
     if (o->chain == NULL) {
         CHECK(SSL_CTX_use_certificate_chain_file(ctx, chain) == 1);
         CHECK(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1);
@@ -244,7 +297,14 @@ server_new(const struct server_opts *o, BIO **to_server, BIO **from_server)
 
 /* ---- the host's part, as the real driver does it ---- */
 
-enum tamper { NONE, TAMPER_CV, TAMPER_FINISHED, TAMPER_ANY };
+enum tamper {
+    NONE,
+    TAMPER_CV,
+    TAMPER_FINISHED,
+    TAMPER_ANY,
+    TAMPER_SKE,       /* the TLS 1.2 ServerKeyExchange signature */
+    TAMPER_DOWNGRADE, /* a middlebox takes TLS 1.3 out of the ClientHello */
+};
 
 /* TAMPER_ANY: which server handshake message, which byte, which bits. */
 static unsigned tamper_msg, tamper_at;
@@ -267,6 +327,9 @@ struct link {
     int peer_alert;         /* an alert the server sent, or -1 */
     enum tamper tamper;
     int record_failed;
+    int tls12;           /* the companion said the server chose TLS 1.2 */
+    size_t peer_key_len; /* TLS 1.2: the server's keys, until its CCS */
+    uint8_t peer_key[WARDEN_REC_KEY_MAX + WARDEN_REC_SALT_LEN];
     uint8_t app[1 << 16];
     size_t app_len;
     uint8_t hello[2048]; /* the first ClientHello */
@@ -317,6 +380,9 @@ deliver(uint8_t *msg, size_t len)
         msg[tamper_at % len] ^= tamper_bits;
     }
     if (L.tamper == TAMPER_CV && msg[0] == 15) {
+        msg[len - 1] ^= 0x01;
+    }
+    if (L.tamper == TAMPER_SKE && msg[0] == 12) {
         msg[len - 1] ^= 0x01;
     }
     if (L.tamper == TAMPER_FINISHED && msg[0] == 20 && !L.connected) {
@@ -377,6 +443,55 @@ deliver(uint8_t *msg, size_t len)
                  ev + 2);
         set_keys(WARDEN_REC_DIR_READ, WARDEN_REC_EPOCH_APPLICATION, ev[1],
                  ev + 2 + ev[1] + 12);
+        L.connected = 1;
+        break;
+    case WD_TLS_EV_TLS12:
+        /* The server chose TLS 1.2: u16 suite. */
+        CHECK(ev_len == 3);
+        L.suite = (unsigned)(ev[1] << 8 | ev[2]);
+        CHECK(warden_rec_set_version(&L.rec, WARDEN_TLS_1_2) ==
+              WARDEN_REC_OK);
+        L.tls12 = 1;
+        break;
+    case WD_TLS_EV_TLS12_KEYS: {
+        /* key length, client key, salt, server key, salt, flight and
+         * Finished lengths */
+        size_t kl = ev[1], fin_len;
+
+        CHECK(ev_len == 2 + 2 * (kl + WARDEN_REC_SALT_LEN) + 4);
+        flight_len = (size_t)(ev[ev_len - 4] << 8 | ev[ev_len - 3]);
+        fin_len = (size_t)(ev[ev_len - 2] << 8 | ev[ev_len - 1]);
+        for (got = 0; got < flight_len; got += resp_len) {
+            req[0] = L.session;
+            req[1] = (uint8_t)(got >> 8);
+            req[2] = (uint8_t)got;
+            CHECK(call(WD_CMD_TLS_FLIGHT, req, 3) == WD_STATUS_OK);
+            memcpy(flight + got, resp, resp_len);
+            if (resp_len == 0) {
+                break;
+            }
+        }
+        CHECK(got == flight_len && fin_len == 16 && flight_len > fin_len);
+        send_records(WARDEN_CT_HANDSHAKE, flight, flight_len - fin_len);
+        {
+            uint8_t ccs[16];
+            size_t ccs_len;
+
+            CHECK(warden_rec_write_ccs(&L.rec, ccs, sizeof(ccs), &ccs_len) ==
+                  WARDEN_REC_OK);
+            BIO_write(L.to_server, ccs, (int)ccs_len);
+        }
+        set_keys(WARDEN_REC_DIR_WRITE, WARDEN_REC_EPOCH_APPLICATION, kl,
+                 ev + 2);
+        send_records(WARDEN_CT_HANDSHAKE, flight + flight_len - fin_len,
+                     fin_len);
+        L.peer_key_len = kl;
+        memcpy(L.peer_key, ev + 2 + kl + WARDEN_REC_SALT_LEN,
+               kl + WARDEN_REC_SALT_LEN);
+        break;
+    }
+    case WD_TLS_EV_TLS12_DONE:
+        CHECK(ev_len == 1);
         L.connected = 1;
         break;
     case WD_TLS_EV_KEY_UPDATE:
@@ -443,7 +558,13 @@ pump(void)
             L.record_failed = 1;
             return;
         }
-        if (m.type == WARDEN_CT_HANDSHAKE) {
+        if (m.type == WARDEN_CT_CHANGE_CIPHER_SPEC) {
+            /* TLS 1.2: the server's keys from the next record on. */
+            CHECK(L.peer_key_len != 0 && L.hs_len == 0);
+            set_keys(WARDEN_REC_DIR_READ, WARDEN_REC_EPOCH_APPLICATION,
+                     L.peer_key_len, L.peer_key);
+            L.peer_key_len = 0;
+        } else if (m.type == WARDEN_CT_HANDSHAKE) {
             memcpy(L.hs + L.hs_len, m.data, m.len);
             L.hs_len += m.len;
             drain_messages();
@@ -454,6 +575,40 @@ pump(void)
             L.app_len += m.len;
         }
     }
+}
+
+/*
+ * What a downgrading middlebox does: TLS 1.3 in the ClientHello's
+ * supported_versions becomes an unknown (GREASE, RFC 8701) version,
+ * which the server ignores, so it answers with TLS 1.2.
+ */
+static void
+strip_tls13(uint8_t *hello, size_t len)
+{
+    size_t off = 4 + 2 + 32, end, i;
+    int found = 0;
+
+    off += 1 + hello[off];                                 /* session id */
+    off += 2 + ((size_t)hello[off] << 8 | hello[off + 1]);    /* suites */
+    off += 1 + hello[off];                                 /* compression */
+    off += 2;                                           /* extensions */
+    while (off + 4 <= len) {
+        unsigned type = (unsigned)(hello[off] << 8 | hello[off + 1]);
+        size_t n = (size_t)hello[off + 2] << 8 | hello[off + 3];
+
+        if (type == 43) {
+            end = off + 4 + n;
+            for (i = off + 5; i + 1 < end; i += 2) {
+                if (hello[i] == 0x03 && hello[i + 1] == 0x04) {
+                    hello[i] = 0x0a;
+                    hello[i + 1] = 0x0a;
+                    found = 1;
+                }
+            }
+        }
+        off += 4 + n;
+    }
+    CHECK(found);
 }
 
 /* Runs a handshake as far as it goes; 1 if both ends are connected. */
@@ -494,6 +649,9 @@ handshake(const struct server_opts *o, const char *peer_name,
     L.session = resp[0];
     L.hello_len = resp_len - 1 < sizeof(L.hello) ? resp_len - 1 : 0;
     memcpy(L.hello, resp + 1, L.hello_len);
+    if (tamper == TAMPER_DOWNGRADE) {
+        strip_tls13(resp + 1, resp_len - 1);
+    }
     send_records(WARDEN_CT_HANDSHAKE, resp + 1, resp_len - 1);
 
     for (i = 0; i < 20 && L.failure == WD_STATUS_OK && L.peer_alert < 0;
@@ -590,7 +748,7 @@ static void
 test_pooled_shares(void)
 {
     static const char *const groups[] = {"X25519", "P-256"};
-    struct server_opts o = {NULL, NULL, 1, NULL};
+    struct server_opts o = {NULL, NULL, 1, NULL, 0, NULL, 0};
     uint8_t x25519[32], p256[65], st[64];
     unsigned j;
 
@@ -626,7 +784,7 @@ test_suites_and_groups(void)
     static const char *const groups[] = {"X25519", "P-256", "P-384"};
     static const unsigned suite_ids[] = {0x1301, 0x1302, 0x1304};
     static const unsigned group_ids[] = {29, 23, 24};
-    struct server_opts o = {NULL, NULL, 1, NULL};
+    struct server_opts o = {NULL, NULL, 1, NULL, 0, NULL, 0};
     uint8_t st[64];
     unsigned i, j;
 
@@ -660,7 +818,7 @@ test_suites_and_groups(void)
 static void
 test_no_request_tickets_key_update_bulk(void)
 {
-    struct server_opts o = {NULL, NULL, 0, NULL};
+    struct server_opts o = {NULL, NULL, 0, NULL, 0, NULL, 0};
     uint8_t st[64];
     size_t total;
 
@@ -706,14 +864,14 @@ static void
 test_made_chains(void)
 {
     static const struct made_opts ica_opts = {"Made ICA", 1, NULL, -3600,
-                                              86400, 0};
+                                              86400, 0, 0};
     struct made_opts leaf = {"localhost", 0, "DNS:localhost", -3600, 86400,
-                             0};
+                             0, 0};
     X509 *root = wt_pki_load_cert(pki, "root.pem");
     EVP_PKEY *root_key = wt_pki_load_key(pki, "root.key");
     EVP_PKEY *k[4];
     struct made_chain c;
-    struct server_opts o = {NULL, NULL, 0, &c};
+    struct server_opts o = {NULL, NULL, 0, &c, 0, NULL, 0};
     uint8_t st[64];
     int i;
 
@@ -795,7 +953,7 @@ test_made_chains(void)
 static void
 test_refusals(void)
 {
-    struct server_opts o = {NULL, NULL, 1, NULL};
+    struct server_opts o = {NULL, NULL, 1, NULL, 0, NULL, 0};
 
     expect_refusal(&o, "example.com", NONE, 46, WC_VERIFY_NAME_MISMATCH);
     expect_refusal(&o, "127.0.0.2", NONE, 46, WC_VERIFY_NAME_MISMATCH);
@@ -810,7 +968,7 @@ test_refusals(void)
 static void
 test_tampering(void)
 {
-    struct server_opts o = {NULL, NULL, 0, NULL};
+    struct server_opts o = {NULL, NULL, 0, NULL, 0, NULL, 0};
 
     expect_refusal(&o, "localhost", TAMPER_CV, 51, 0);
     expect_refusal(&o, "localhost", TAMPER_FINISHED, 51, 0);
@@ -826,7 +984,7 @@ test_tampering(void)
 static void
 test_any_changed_byte_refused(void)
 {
-    struct server_opts o = {NULL, NULL, 1, NULL};
+    struct server_opts o = {NULL, NULL, 1, NULL, 0, NULL, 0};
     uint64_t x = 0x9e3779b97f4a7c15ull;
     unsigned i, refused = 0;
 
@@ -909,7 +1067,7 @@ test_repeated_extension(void)
 static void
 test_outside_policy(void)
 {
-    struct server_opts o = {"TLS_CHACHA20_POLY1305_SHA256", NULL, 0, NULL};
+    struct server_opts o = {"TLS_CHACHA20_POLY1305_SHA256", NULL, 0, NULL, 0, NULL, 0};
 
     /* The server finds nothing it shares with the companion's offer. */
     CHECK(!handshake(&o, "localhost", NONE));
@@ -919,6 +1077,370 @@ test_outside_policy(void)
     o.groups = "X448:ffdhe2048";
     CHECK(!handshake(&o, "localhost", NONE));
     CHECK(L.peer_alert == 40);
+    finish();
+}
+
+/* ---- TLS 1.2 (issue 5) ---- */
+
+/* A chain for localhost under the dev root, its leaf on P-384. */
+static void
+p384_chain(struct made_chain *c)
+{
+    struct made_opts leaf = {"localhost", 0, "DNS:localhost", -3600, 86400,
+                             0, 1};
+    X509 *root = wt_pki_load_cert(pki, "root.pem");
+    EVP_PKEY *root_key = wt_pki_load_key(pki, "root.key");
+
+    memset(c, 0, sizeof(*c));
+    c->cert[0] = make_cert(&leaf, root, root_key, &c->leaf_key);
+    c->count = 1;
+    X509_free(root);
+    EVP_PKEY_free(root_key);
+}
+
+/*
+ * Each TLS 1.2 suite with each group, server keys on P-256 and P-384,
+ * client authentication; a 1.2-only server, so the sentinel is absent.
+ */
+static void
+test_tls12_suites_and_groups(void)
+{
+    static const char *const ciphers[] = {
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-AES128-CCM", "ECDHE-ECDSA-AES256-CCM"};
+    static const unsigned suite_ids[] = {0xc02b, 0xc02c, 0xc0ac, 0xc0ad};
+    static const char *const groups[] = {"X25519:P-256:P-384",
+                                         "P-256:X25519:P-384",
+                                         "P-384:P-256:X25519"};
+    static const unsigned group_ids[] = {29, 23, 24};
+    struct made_chain c384;
+    struct server_opts o = {NULL, NULL, 1, NULL, SERVER_TLS12, NULL, 0};
+    uint8_t st[64];
+    unsigned i, j, k;
+
+    p384_chain(&c384);
+    for (k = 0; k < 2; k++) {
+        o.chain = k == 0 ? NULL : &c384;
+        for (i = 0; i < 4; i++) {
+            for (j = 0; j < 3; j++) {
+                o.ciphers = ciphers[i];
+                o.groups = groups[j];
+                CHECK(handshake(&o, "localhost", NONE));
+                tls_status(st);
+                CHECK(st[WD_TLSS_STATE] == 2);
+                CHECK(wd_get16(st + WD_TLSS_VERSION) == 0x0303);
+                CHECK(wd_get16(st + WD_TLSS_SUITE) == suite_ids[i]);
+                CHECK(wd_get16(st + WD_TLSS_GROUP) == group_ids[j]);
+                CHECK(st[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT);
+                CHECK(SSL_version(L.ssl) == TLS1_2_VERSION);
+                CHECK(SSL_get_verify_result(L.ssl) == X509_V_OK);
+                CHECK(SSL_get_extms_support(L.ssl) == 1);
+                exchange(3000);
+                finish();
+            }
+        }
+    }
+    free_chain(&c384);
+}
+
+/* No CertificateRequest, then 1 MB each way. */
+static void
+test_tls12_no_request_bulk(void)
+{
+    struct server_opts o = {NULL, NULL, 0, NULL, SERVER_TLS12, NULL, 0};
+    uint8_t st[64];
+    size_t total;
+
+    CHECK(handshake(&o, "localhost", NONE));
+    tls_status(st);
+    CHECK(wd_get16(st + WD_TLSS_VERSION) == 0x0303);
+    CHECK(!(st[WD_TLSS_FLAGS] & WD_TLSS_F_CERT_REQUESTED));
+    CHECK(!(st[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT));
+    for (total = 0; total < 1024 * 1024; total += 65536) {
+        exchange(65536);
+    }
+    finish();
+}
+
+/*
+ * A server that shares nothing with the companion's offer: it answers
+ * the ClientHello with an alert (handshake_failure, or protocol_version
+ * for old versions). Where Debian 12's OpenSSL cannot be set up to
+ * offer a suite at all (RC4 is not built), the case says so.
+ */
+static void
+expect_server_refusal(const char *ciphers, int versions, int alert)
+{
+    struct server_opts o = {NULL, NULL, 0, NULL, versions, ciphers, 0};
+
+    CHECK(!handshake(&o, "localhost", NONE));
+    if (L.peer_alert != alert) {
+        fprintf(stderr, "server with %s: alert %d, wanted %d\n",
+                ciphers ? ciphers : "(default)", L.peer_alert, alert);
+    }
+    CHECK(L.peer_alert == alert);
+    CHECK(!L.tls12 && !L.connected);
+    finish();
+}
+
+static int
+cipher_list_exists(const char *ciphers)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    int ok;
+
+    SSL_CTX_set_security_level(ctx, 0);
+    ok = SSL_CTX_set_cipher_list(ctx, ciphers) == 1;
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
+static void
+test_tls12_weak_servers(void)
+{
+    static const char *const weak[] = {
+        /* CBC with ECDHE_ECDSA, SHA-256 and SHA-1 MACs */
+        "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA",
+        /* RSA key transport, even with AES-GCM */
+        "AES128-GCM-SHA256:AES256-SHA",
+        /* ECDHE_RSA: a signature the companion does not accept */
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        /* CCM_8: an 8-byte tag */
+        "ECDHE-ECDSA-AES128-CCM8",
+        "DES-CBC3-SHA",
+        "NULL-SHA256:ECDHE-ECDSA-NULL-SHA",
+        "RC4-SHA:ECDHE-ECDSA-RC4-SHA",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+        if (!cipher_list_exists(weak[i])) {
+            printf("  skipped: this OpenSSL cannot offer %s\n", weak[i]);
+            continue;
+        }
+        expect_server_refusal(weak[i], SERVER_TLS12, 40);
+    }
+    /* TLS 1.0 and 1.1 only: the ClientHello offers neither. */
+    expect_server_refusal(NULL, SERVER_TLS10_11, 70);
+}
+
+/* RFC 7627 5.3: no extended master secret, handshake_failure. */
+static void
+test_tls12_no_ems(void)
+{
+    struct server_opts o = {NULL, NULL, 0, NULL, SERVER_TLS12, NULL, 1};
+
+    expect_refusal(&o, "localhost", NONE, 40, WD_TLS_REASON_NO_EMS);
+    CHECK(L.tls12 == 0);
+}
+
+/* A HelloRequest after the handshake: refused with no_renegotiation. */
+static void
+test_tls12_renegotiation(void)
+{
+    struct server_opts o = {NULL, NULL, 0, NULL, SERVER_TLS12, NULL, 0};
+    uint8_t st[64];
+
+    CHECK(handshake(&o, "localhost", NONE));
+    exchange(100);
+    CHECK(SSL_renegotiate(L.ssl) == 1);
+    SSL_do_handshake(L.ssl);
+    pump();
+    CHECK(L.failure == WD_STATUS_TLS_FAILED);
+    tls_status(st);
+    CHECK(st[WD_TLSS_STATE] == 3);
+    CHECK(st[WD_TLSS_ALERT] == 100);
+    CHECK(st[WD_TLSS_REASON] == WD_TLS_REASON_RENEGOTIATION);
+    finish();
+}
+
+/* Tampered ServerKeyExchange signature and server Finished. */
+static void
+test_tls12_tampering(void)
+{
+    struct server_opts o = {NULL, NULL, 1, NULL, SERVER_TLS12, NULL, 0};
+
+    expect_refusal(&o, "localhost", TAMPER_SKE, 51, 0);
+    o.request_cert = 0;
+    expect_refusal(&o, "localhost", TAMPER_FINISHED, 51, 0);
+    /* The host had the keys: the Finished came under them, and failed. */
+    CHECK(L.tls12);
+}
+
+/*
+ * RFC 8446 4.1.3: a middlebox takes TLS 1.3 out of the ClientHello. A
+ * server that speaks TLS 1.3 answers TLS 1.2 and marks its random; the
+ * companion refuses the ServerHello (illegal_parameter) before anything
+ * else. The same middlebox in front of a TLS 1.2-only server (no mark)
+ * gets past the ServerHello: what stops it there is the server, which
+ * cannot open our Finished record (bad_record_mac) since the extended
+ * master secret, and so the keys, cover the altered ClientHello. So the
+ * first refusal is the sentinel's.
+ */
+static void
+test_tls12_downgrade_sentinel(void)
+{
+    struct server_opts o = {NULL, NULL, 0, NULL, SERVER_TLS12_13, NULL, 0};
+
+    expect_refusal(&o, "localhost", TAMPER_DOWNGRADE, 47,
+                   WD_TLS_REASON_DOWNGRADE);
+    CHECK(!L.tls12);
+    o.versions = SERVER_TLS12;
+    CHECK(!handshake(&o, "localhost", TAMPER_DOWNGRADE));
+    CHECK(L.tls12);
+    CHECK(L.peer_alert == 20);
+    finish();
+
+    /* Without the middlebox, the same server speaks TLS 1.3. */
+    o.versions = SERVER_TLS12_13;
+    CHECK(handshake(&o, "localhost", NONE));
+    CHECK(!L.tls12 && SSL_version(L.ssl) == TLS1_3_VERSION);
+    exchange(10);
+    finish();
+}
+
+/*
+ * A TLS 1.2 ServerHello made here with version, suite, random tail (8
+ * bytes, or NULL), our session id echoed or a fresh one, and extension
+ * bytes; the companion's verdict in alert and reason.
+ */
+static void
+tls12_hello(unsigned version, unsigned suite, const char *tail, int echo,
+            const uint8_t *exts, size_t exts_len, uint8_t alert,
+            uint8_t reason)
+{
+    static const uint8_t open_req[] = {0, 0, 0, 0, 0x6a, 0, 0, 0, 9,  'l',
+                                       'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
+                                       0, 0, 0};
+    uint8_t sh[256], req[260], st[64];
+    size_t n = 0;
+
+    CHECK(call(WD_CMD_TLS_OPEN, open_req, sizeof(open_req)) == WD_STATUS_OK);
+    L.session = resp[0];
+    sh[n++] = 2;
+    n += 3;
+    sh[n++] = (uint8_t)(version >> 8);
+    sh[n++] = (uint8_t)version;
+    memset(sh + n, 0x42, 32);
+    if (tail != NULL) {
+        memcpy(sh + n + 24, tail, 8);
+    }
+    n += 32;
+    sh[n++] = 32;
+    if (echo) {
+        memcpy(sh + n, resp + 1 + 4 + 2 + 32 + 1, 32);
+    } else {
+        memset(sh + n, 0x17, 32);
+    }
+    n += 32;
+    sh[n++] = (uint8_t)(suite >> 8);
+    sh[n++] = (uint8_t)suite;
+    sh[n++] = 0;
+    sh[n++] = (uint8_t)(exts_len >> 8);
+    sh[n++] = (uint8_t)exts_len;
+    memcpy(sh + n, exts, exts_len);
+    n += exts_len;
+    sh[1] = 0;
+    sh[2] = 0;
+    sh[3] = (uint8_t)(n - 4);
+    req[0] = L.session;
+    req[1] = 0;
+    memcpy(req + 2, sh, n);
+    if (alert == 0) {
+        CHECK(call(WD_CMD_TLS_RECEIVE, req, 2 + n) == WD_STATUS_OK);
+        CHECK(resp_len == 3 && resp[0] == WD_TLS_EV_TLS12);
+    } else {
+        CHECK(call(WD_CMD_TLS_RECEIVE, req, 2 + n) == WD_STATUS_TLS_FAILED);
+        tls_status(st);
+        if (st[WD_TLSS_ALERT] != alert || st[WD_TLSS_REASON] != reason) {
+            fprintf(stderr, "ServerHello 1.2: alert %u reason %u, wanted "
+                    "%u %u\n", st[WD_TLSS_ALERT], st[WD_TLSS_REASON], alert,
+                    reason);
+        }
+        CHECK(st[WD_TLSS_ALERT] == alert && st[WD_TLSS_REASON] == reason);
+    }
+    CHECK(call(WD_CMD_TLS_CLOSE, &L.session, 1) == WD_STATUS_OK);
+}
+
+/*
+ * The companion's own ServerHello checks, where no real server can be
+ * made to break them: each hello differs from an accepted one in one
+ * thing.
+ */
+static void
+test_tls12_server_hello_checks(void)
+{
+    /* renegotiation_info (empty) and extended_master_secret */
+    static const uint8_t good[] = {0xff, 0x01, 0, 1, 0, 0, 23, 0, 0};
+    static const uint8_t no_reneg[] = {0, 23, 0, 0};
+    static const uint8_t no_ems[] = {0xff, 0x01, 0, 1, 0};
+    static const uint8_t reneg_data[] = {0xff, 0x01, 0, 2, 1, 7, 0, 23, 0, 0};
+    static const uint8_t ems_twice[] = {0xff, 0x01, 0, 1, 0, 0, 23, 0, 0,
+                                        0, 23, 0, 0};
+    static const uint8_t compressed_only[] = {0xff, 0x01, 0, 1, 0, 0, 23,
+                                              0,    0,    0, 11, 0, 2,
+                                              1,    1};
+    static const uint8_t ticket[] = {0xff, 0x01, 0, 1, 0, 0, 23,
+                                     0,    0,    0, 35, 0, 0};
+
+    tls12_hello(0x0303, 0xc02b, NULL, 0, good, sizeof(good), 0, 0);
+    tls12_hello(0x0303, 0xc0ad, NULL, 0, good, sizeof(good), 0, 0);
+    /* Older versions; the TLS 1.3 server's sentinel. */
+    tls12_hello(0x0302, 0xc02b, NULL, 0, good, sizeof(good), 70,
+                WD_TLS_REASON_OLD_VERSION);
+    tls12_hello(0x0301, 0xc02b, NULL, 0, good, sizeof(good), 70,
+                WD_TLS_REASON_OLD_VERSION);
+    tls12_hello(0x0303, 0xc02b, "DOWNGRD\001", 0, good, sizeof(good), 47,
+                WD_TLS_REASON_DOWNGRADE);
+    /* Suites outside policy: CBC, RSA key transport, CCM_8, TLS 1.3. */
+    tls12_hello(0x0303, 0xc023, NULL, 0, good, sizeof(good), 47, 0);
+    tls12_hello(0x0303, 0x009c, NULL, 0, good, sizeof(good), 47, 0);
+    tls12_hello(0x0303, 0xc0ae, NULL, 0, good, sizeof(good), 47, 0);
+    tls12_hello(0x0303, 0x1301, NULL, 0, good, sizeof(good), 47, 0);
+    /* Resumption of a session that never was. */
+    tls12_hello(0x0303, 0xc02b, NULL, 1, good, sizeof(good), 47, 0);
+    /* RFC 7627, RFC 5746, RFC 8422 5.2, extensions not offered. */
+    tls12_hello(0x0303, 0xc02b, NULL, 0, no_ems, sizeof(no_ems), 40,
+                WD_TLS_REASON_NO_EMS);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, no_reneg, sizeof(no_reneg), 40,
+                WD_TLS_REASON_NO_RENEG_INFO);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, reneg_data, sizeof(reneg_data), 40,
+                WD_TLS_REASON_NO_RENEG_INFO);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, ems_twice, sizeof(ems_twice), 50,
+                0);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, compressed_only,
+                sizeof(compressed_only), 47, 0);
+    tls12_hello(0x0303, 0xc02b, NULL, 0, ticket, sizeof(ticket), 110, 0);
+}
+
+/*
+ * Every byte of the server's TLS 1.2 messages is under a check: one
+ * changed byte must end the handshake and never connect.
+ */
+static void
+test_tls12_any_changed_byte_refused(void)
+{
+    struct server_opts o = {NULL, NULL, 1, NULL, SERVER_TLS12, NULL, 0};
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    unsigned i, refused = 0;
+
+    for (i = 0; i < 100; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        tamper_msg = (unsigned)(x % 6); /* SH, Cert, SKE, CR, SHD, Fin */
+        tamper_at = (unsigned)(x >> 8);
+        tamper_bits = (uint8_t)((x >> 40) | 1);
+        if (!handshake(&o, "localhost", TAMPER_ANY)) {
+            refused++;
+        }
+        CHECK(!L.connected);
+        finish();
+    }
+    CHECK(refused == 100);
+    CHECK(handshake(&o, "localhost", NONE));
+    exchange(10);
     finish();
 }
 
@@ -1023,8 +1545,8 @@ static void
 test_secure_boot(void)
 {
     static uint8_t req[512], cert[2048], st[256], sig[128];
-    struct server_opts required = {NULL, NULL, 1, NULL};
-    struct server_opts optional = {NULL, NULL, 2, NULL};
+    struct server_opts required = {NULL, NULL, 1, NULL, 0, NULL, 0};
+    struct server_opts optional = {NULL, NULL, 2, NULL, 0, NULL, 0};
     EVP_PKEY *firmware = EVP_EC_gen("P-256");
     EVP_PKEY *stranger = EVP_EC_gen("P-256");
     struct warden_attestation a;
@@ -1062,6 +1584,23 @@ test_secure_boot(void)
     finish();
     CHECK(!handshake(&required, "localhost", NONE));
     finish();
+    /* The same in TLS 1.2: an empty Certificate, no CertificateVerify. */
+    optional.versions = SERVER_TLS12;
+    required.versions = SERVER_TLS12;
+    CHECK(handshake(&optional, "localhost", NONE));
+    CHECK(L.tls12 && !client_cert_sent());
+    {
+        uint8_t stt[64];
+
+        tls_status(stt);
+        CHECK(stt[WD_TLSS_FLAGS] & WD_TLSS_F_KEY_LOCKED);
+        CHECK(!(stt[WD_TLSS_FLAGS] & WD_TLSS_F_CLIENT_CERT));
+    }
+    finish();
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+    optional.versions = SERVER_TLS13;
+    required.versions = SERVER_TLS13;
 
     /* Refused: another key, another version, another configuration. */
     n = boot_request(stranger, m, 1, 1, "app.conf", req);
@@ -1101,6 +1640,13 @@ test_secure_boot(void)
     CHECK(SSL_get_verify_result(L.ssl) == X509_V_OK);
     exchange(100);
     finish();
+    required.versions = SERVER_TLS12;
+    CHECK(handshake(&required, "localhost", NONE));
+    CHECK(L.tls12 && client_cert_sent());
+    CHECK(SSL_get_verify_result(L.ssl) == X509_V_OK);
+    exchange(100);
+    finish();
+    required.versions = SERVER_TLS13;
     /* Another connection (here: the same memory, fresh) is locked. */
     {
         struct wc_channel saved = ch;
@@ -1245,8 +1791,18 @@ main(int argc, char **argv)
     test_any_changed_byte_refused();
     test_repeated_extension();
     test_outside_policy();
+    test_tls12_suites_and_groups();
+    test_tls12_no_request_bulk();
+    test_tls12_weak_servers();
+    test_tls12_no_ems();
+    test_tls12_server_hello_checks();
+    test_tls12_renegotiation();
+    test_tls12_tampering();
+    test_tls12_downgrade_sentinel();
+    test_tls12_any_changed_byte_refused();
     provision("root.pem", WD_CURVE_P384);
     test_suites_and_groups();
+    test_tls12_suites_and_groups();
     provision("root.pem", WD_CURVE_P256);
     test_secure_boot();
     test_attestation_other_device();

@@ -55,6 +55,17 @@ foreach(suite TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384
   set_tests_properties(no_secret_in_host_${suite} PROPERTIES
     FIXTURES_REQUIRED tls_pki TIMEOUT 120)
 endforeach()
+# The same over TLS 1.2 (issue 5): premaster, master secret, ECDHE keys
+# and the device key stay out of the host.
+foreach(suite TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+    TLS_ECDHE_ECDSA_WITH_AES_128_CCM TLS_ECDHE_ECDSA_WITH_AES_256_CCM)
+  add_test(NAME no_secret_in_host_${suite}
+    COMMAND test_no_secret_in_host ${CMAKE_CURRENT_BINARY_DIR}/tls-pki
+      ${suite})
+  set_tests_properties(no_secret_in_host_${suite} PROPERTIES
+    FIXTURES_REQUIRED tls_pki TIMEOUT 120)
+endforeach()
 
 # The validator's signature cache never changes a verdict.
 add_executable(test_verify_cache test_verify_cache.c)

@@ -1,6 +1,6 @@
 /*
- * warden connect: a TLS 1.3 connection made through the companion, with
- * stdin sent to the server and the server's data written to stdout, in
+ * warden connect: a TLS 1.3 or 1.2 connection made through the companion,
+ * with stdin sent to the server and the server's data written to stdout, in
  * the manner of `openssl s_client -quiet`. What the companion decided
  * (suite, group, retry, chains, ALPN) goes to stderr first.
  */
@@ -31,7 +31,8 @@ usage_connect(FILE *out)
             "              [--suite LIST] [--group LIST] [--name NAME]\n"
             "              [--quiet]\n"
             "\n"
-            "Connects to HOST on TCP port PORT with TLS 1.3. The companion\n"
+            "Connects to HOST on TCP port PORT with TLS 1.3 or, if the\n"
+            "server speaks only that, TLS 1.2 (ECDHE-ECDSA). The companion\n"
             "writes the handshake, checks the server's certificate chain\n"
             "against its roots and the server name (HOST, or NAME with\n"
             "--name: a DNS name or an IP address), and answers a\n"
@@ -48,7 +49,12 @@ usage_connect(FILE *out)
             "                (h2,http/1.1)\n"
             "  --suite LIST  cipher suites to offer, comma-separated:\n"
             "                TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,\n"
-            "                TLS_AES_128_CCM_SHA256\n"
+            "                TLS_AES_128_CCM_SHA256 (TLS 1.3);\n"
+            "                TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,\n"
+            "                TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,\n"
+            "                TLS_ECDHE_ECDSA_WITH_AES_128_CCM,\n"
+            "                TLS_ECDHE_ECDSA_WITH_AES_256_CCM (TLS 1.2).\n"
+            "                Suites of one version offer only that version\n"
             "  --group LIST  key exchange groups to offer, comma-separated:\n"
             "                x25519, secp256r1 (p256), secp384r1 (p384)\n"
             "  --name NAME   the server name to send and to check the\n"
@@ -72,9 +78,14 @@ usage_connect(FILE *out)
 static unsigned
 tls_number(const char *name, size_t len, int groups)
 {
-    static const unsigned suites[] = {WARDEN_TLS_AES_128_GCM_SHA256,
-                                      WARDEN_TLS_AES_256_GCM_SHA384,
-                                      WARDEN_TLS_AES_128_CCM_SHA256};
+    static const unsigned suites[] = {
+        WARDEN_TLS_AES_128_GCM_SHA256,
+        WARDEN_TLS_AES_256_GCM_SHA384,
+        WARDEN_TLS_AES_128_CCM_SHA256,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM};
     static const struct {
         const char *alias;
         unsigned group;

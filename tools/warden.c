@@ -34,7 +34,7 @@ usage_main(FILE *out)
                  "commands:\n"
                  "  status        show what the companion says about itself\n"
                  "  random N      read N random bytes from the companion\n"
-                 "  connect HOST PORT   TLS 1.3 to a server: stdin to it, its\n"
+                 "  connect HOST PORT   TLS 1.3/1.2 to a server: stdin to it, its\n"
                  "                      data to stdout\n"
                  "  help [CMD]    show help for warden or for one command\n"
                  "\n"
