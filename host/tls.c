@@ -1819,6 +1819,20 @@ warden_tls_open(struct tls_engine *e)
     warden_wipe(e->stage, sizeof(e->stage));
     e->stage_len = 0;
     if (rc != WARDEN_ERR_OK) {
+        unsigned status = 0;
+
+        /*
+         * Everything else in the request was checked here; the name's
+         * grammar (DNS labels, IP literals) is the companion's to judge.
+         */
+        warden_last_error(e->dev, &status);
+        if (rc == WARDEN_ERR_COMPANION && status == WD_STATUS_BAD_PAYLOAD) {
+            return fail(e, WARDEN_ERR_ARGUMENT, status,
+                        WARDEN_ALERT_INTERNAL_ERROR,
+                        "server name '%s' is not a DNS name or an IP "
+                        "address (the companion refused it)",
+                        e->name);
+        }
         return fail_call(e, rc);
     }
     if (n < 1 || !is_client_hello(e->resp + 1, n - 1)) {

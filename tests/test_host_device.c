@@ -308,6 +308,29 @@ test_lifetime(void)
     CHECK(strcmp(warden_strerror(12345), "unknown error") == 0);
 }
 
+/*
+ * A server name the companion cannot use (not a DNS name or an IP
+ * literal) is named in the error, not reported as a bad payload.
+ */
+static void
+test_tls_bad_name(void)
+{
+    static struct warden_tls tls;
+    struct warden_dev dev;
+
+    open_dev(&dev);
+    CHECK(warden_tls_start(&tls, &dev, "bad..name", NULL) ==
+          WARDEN_ERR_ARGUMENT);
+    CHECK(contains(warden_tls_error(&tls),
+                   "server name 'bad..name' is not a DNS name or an IP "
+                   "address"));
+    warden_tls_close(&tls);
+    CHECK(warden_tls_start(&tls, &dev, "good.example", NULL) ==
+          WARDEN_ERR_OK);
+    warden_tls_close(&tls);
+    warden_close(&dev);
+}
+
 int
 main(void)
 {
@@ -318,6 +341,7 @@ main(void)
     test_refusals();
     test_rng_failure();
     test_lifetime();
+    test_tls_bad_name();
     wt_inproc_stop(&ip);
     return wt_finish("host_device");
 }
