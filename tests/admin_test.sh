@@ -91,36 +91,9 @@ flip() {
 # start_server NAME PKI: one s_server for one connection with PKI's
 # server chain; it asks for a client certificate from the first PKI.
 start_server() {
-    : >"$dir/$1.srv.out"
-    openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1 \
-        -cert "$2/server.pem" -cert_chain "$2/intermediate.pem" \
-        -key "$2/server.key" -CAfile "$pki/root.pem" -Verify 1 -rev \
-        >"$dir/$1.srv.out" 2>"$dir/$1.srv.err" </dev/null &
-    server=$!
-    pids="$pids $server"
-    port=""
-    tries=0
-    while [ -z "$port" ]; do
-        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-            "$dir/$1.srv.out")
-        tries=$((tries + 1))
-        if [ -z "$port" ] && [ $tries -gt 100 ]; then
-            echo "admin_test: s_server for $1 did not start:" >&2
-            cat "$dir/$1.srv.err" >&2
-            exit 1
-        fi
-        [ -n "$port" ] || sleep 0.1
-    done
-}
-
-stop_server() {
-    tries=0
-    while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
-    kill -TERM "$server" 2>/dev/null
-    wait "$server" 2>/dev/null
+    wt_start_server "$1" -tls1_3 -naccept 1 -cert "$2/server.pem" \
+        -cert_chain "$2/intermediate.pem" -key "$2/server.key" \
+        -CAfile "$pki/root.pem" -Verify 1 -rev
 }
 
 # connect NAME WANT PKI: `warden connect` on companion $on (a unless
@@ -130,7 +103,7 @@ connect() {
     start_server "$1" "$3"
     run "$1" "$2" timeout 30 "$warden" --companion "$on" connect localhost \
         "$port" <"$dir/hello.in"
-    stop_server
+    wt_wait_server
 }
 echo hello >"$dir/hello.in"
 

@@ -19,38 +19,14 @@ me=boot_test
 wt_setup
 wt_own_warden
 
-start_wardend state
-if ! sh "$devpki" --warden "$warden" --serial boot-0001 "$dir/pki" \
-    "$address" >"$dir/pki.log" 2>&1; then
-    echo "$me: provisioning failed:" >&2
-    cat "$dir/pki.log" >&2
-    exit 1
-fi
-pki=$dir/pki
+wt_provision --serial boot-0001
 
 # server NAME VERIFY: one openssl s_server connection, -rev; VERIFY is
 # -Verify (certificate required) or -verify (asked for, optional).
 server() {
-    openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1 -rev \
-        -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
-        -key "$pki/server.key" -CAfile "$pki/root.pem" "$2" 1 \
-        >"$dir/$1.srv.out" 2>"$dir/$1.srv.err" </dev/null &
-    srv=$!
-    pids="$pids $srv"
-    port=""
-    tries=0
-    while [ -z "$port" ] && [ $tries -lt 100 ]; do
-        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-            "$dir/$1.srv.out" 2>/dev/null)
-        tries=$((tries + 1))
-        [ -n "$port" ] || sleep 0.1
-    done
-    [ -n "$port" ] || { echo "$me: s_server did not start" >&2; exit 1; }
-}
-
-stop_server() {
-    kill -TERM "$srv" 2>/dev/null
-    wait "$srv" 2>/dev/null
+    wt_start_server "$1" -tls1_3 -naccept 1 -rev -cert "$pki/server.pem" \
+        -cert_chain "$pki/intermediate.pem" -key "$pki/server.key" \
+        -CAfile "$pki/root.pem" "$2" 1
 }
 
 echo "reading=1" >"$dir/in"
@@ -63,7 +39,7 @@ $port <'$dir/in'" &&
     expect "signed" err '^  secure boot +verified \(version 1, measurement' &&
     expect "signed" err 'client certificate  sent' &&
     expect "signed" out '^1=gnidaer$'
-stop_server
+wt_wait_server
 
 # ---- one byte changed after signing: locked -------------------------------
 
@@ -88,7 +64,7 @@ run "tampered, certificate required" 1 sh -c "'$dir/tampered/warden' \
     expect "tampered, certificate required" err \
         'withheld: device key locked' &&
     expect "tampered, certificate required" err 'certificate_required alert'
-stop_server
+wt_wait_server
 
 server tampered-optional -verify
 run "tampered, certificate optional" 0 sh -c "'$dir/tampered/warden' \
@@ -96,7 +72,7 @@ run "tampered, certificate optional" 0 sh -c "'$dir/tampered/warden' \
     expect "tampered, certificate optional" err \
         'client certificate  requested, withheld: device key locked' &&
     expect "tampered, certificate optional" out '^1=gnidaer$'
-stop_server
+wt_wait_server
 
 # ---- no signature file, a broken one, code injection ----------------------
 
@@ -108,7 +84,7 @@ run "no signature file" 0 sh -c "'$dir/unsigned/warden' \
     expect "no signature file" err \
         "secure boot +not verified: no signature file .*unsigned/warden.wsig" &&
     expect "no signature file" err 'withheld: device key locked'
-stop_server
+wt_wait_server
 
 printf 'WSIG\001\000\000\000\001\377' >"$dir/unsigned/warden.wsig"
 server broken-sig -verify
@@ -117,7 +93,7 @@ run "broken signature file" 0 sh -c "'$dir/unsigned/warden' \
     expect "broken signature file" err \
         "secure boot +not verified: firmware signature .*warden.wsig: 10 bytes, but its header says 255" &&
     expect "broken signature file" err 'withheld: device key locked'
-stop_server
+wt_wait_server
 
 # The signed tool, but started with the loader told where else to find
 # code (LD_LIBRARY_PATH, like LD_PRELOAD and LD_AUDIT; a folder that does
@@ -128,7 +104,7 @@ run "LD_LIBRARY_PATH" 0 sh -c "LD_LIBRARY_PATH=/nonexistent '$warden' \
     expect "LD_LIBRARY_PATH" err \
         'secure boot +not verified: BOOT: companion refused: host firmware could not be measured' &&
     expect "LD_LIBRARY_PATH" err 'withheld: device key locked'
-stop_server
+wt_wait_server
 expect "LD_LIBRARY_PATH, wardend's log" state.log \
     'cannot measure pid [0-9]+: process [0-9]+ was started with LD_LIBRARY_PATH set'
 

@@ -16,29 +16,11 @@ me=concurrency_test
 wt_setup
 wt_own_warden
 
-start_wardend state
-if ! sh "$devpki" --warden "$warden" "$dir/pki" "$address" \
-    >"$dir/pki.log" 2>&1; then
-    echo "$me: provisioning failed:" >&2
-    cat "$dir/pki.log" >&2
-    exit 1
-fi
-pki=$dir/pki
+wt_provision
 
-openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1000 -rev \
-    -cert "$pki/server.pem" -cert_chain "$pki/intermediate.pem" \
-    -key "$pki/server.key" -CAfile "$pki/root.pem" -Verify 1 \
-    >"$dir/srv.out" 2>"$dir/srv.err" </dev/null &
-pids="$pids $!"
-port=""
-tries=0
-while [ -z "$port" ] && [ $tries -lt 100 ]; do
-    port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-        "$dir/srv.out" 2>/dev/null)
-    tries=$((tries + 1))
-    [ -n "$port" ] || sleep 0.1
-done
-[ -n "$port" ] || { echo "$me: s_server did not start" >&2; exit 1; }
+wt_start_server srv -tls1_3 -naccept 1000 -rev -cert "$pki/server.pem" \
+    -cert_chain "$pki/intermediate.pem" -key "$pki/server.key" \
+    -CAfile "$pki/root.pem" -Verify 1
 
 # Three rounds of four clients started together (four is the companion's
 # number of TLS sessions).

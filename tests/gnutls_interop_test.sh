@@ -77,14 +77,7 @@ wt_own_warden
 
 # ---- the companion ------------------------------------------------------
 
-start_wardend state
-if ! sh "$devpki" --warden "$warden" "$dir/pki" "$address" \
-    >"$dir/pki.log" 2>&1; then
-    echo "$me: provisioning failed:" >&2
-    cat "$dir/pki.log" >&2
-    exit 1
-fi
-pki=$dir/pki
+wt_provision
 
 # ---- the server -----------------------------------------------------------
 

@@ -101,6 +101,58 @@ start_wardend() {
     done
 }
 
+# wt_provision [DEV_PKI OPTIONS]: a wardend on fresh state in $dir/state,
+# provisioned by $devpki (dev-pki.sh) with this test's $warden into
+# $dir/pki (which also signs $warden as host firmware). Sets $pki.
+wt_provision() {
+    start_wardend state
+    if ! sh "$devpki" --warden "$warden" "$@" "$dir/pki" "$address" \
+        >"$dir/pki.log" 2>&1; then
+        echo "$me: provisioning failed:" >&2
+        cat "$dir/pki.log" >&2
+        exit 1
+    fi
+    pki=$dir/pki
+}
+
+# wt_start_server NAME [S_SERVER OPTIONS]: `openssl s_server` on
+# 127.0.0.1 at a port of its choosing, output in $dir/NAME.srv.out and
+# .srv.err; waits up to 10 s for it to listen. Sets $server and $port.
+wt_start_server() {
+    name=$1
+    shift
+    : >"$dir/$name.srv.out"
+    openssl s_server -accept 127.0.0.1:0 "$@" \
+        >"$dir/$name.srv.out" 2>"$dir/$name.srv.err" </dev/null &
+    server=$!
+    pids="$pids $server"
+    port=""
+    tries=0
+    while [ -z "$port" ]; do
+        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
+            "$dir/$name.srv.out")
+        tries=$((tries + 1))
+        if [ -z "$port" ] && [ $tries -gt 100 ]; then
+            echo "$me: s_server for $name did not start:" >&2
+            cat "$dir/$name.srv.err" >&2
+            exit 1
+        fi
+        [ -n "$port" ] || sleep 0.1
+    done
+}
+
+# wt_wait_server: the last server is done (it serves one connection);
+# stops it if it is not after 5 s.
+wt_wait_server() {
+    tries=0
+    while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    kill -TERM "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+}
+
 wt_summary() {
     echo "$me: $((checks - failures)) passed, $failures failed"
     [ "$failures" -eq 0 ]

@@ -33,14 +33,7 @@ wt_own_warden
 
 # ---- the companion, provisioned with the dev PKI ----------------------------
 
-start_wardend state
-if ! sh "$devpki" --warden "$warden" "$dir/pki" "$address" \
-    >"$dir/pki.log" 2>&1; then
-    echo "refusal_test: provisioning failed:" >&2
-    cat "$dir/pki.log" >&2
-    exit 1
-fi
-pki=$dir/pki
+wt_provision
 certs=$dir/certs
 mkdir "$certs"
 
@@ -245,36 +238,7 @@ chain rsa2048 "$certs/rsa2048.pem"
 start_server() {
     name=$1
     shift
-    : >"$dir/$name.srv.out"
-    openssl s_server -accept 127.0.0.1:0 -naccept 1 -rev "$@" \
-        >"$dir/$name.srv.out" 2>"$dir/$name.srv.err" </dev/null &
-    server=$!
-    pids="$pids $server"
-    port=""
-    tries=0
-    while [ -z "$port" ]; do
-        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-            "$dir/$name.srv.out")
-        tries=$((tries + 1))
-        if [ -z "$port" ] && [ $tries -gt 100 ]; then
-            echo "refusal_test: s_server for $name did not start:" >&2
-            cat "$dir/$name.srv.err" >&2
-            exit 1
-        fi
-        [ -n "$port" ] || sleep 0.1
-    done
-}
-
-# wait_server: the server of the last case is done (it serves one
-# connection); stops it if it is not.
-wait_server() {
-    tries=0
-    while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
-    kill -TERM "$server" 2>/dev/null
-    wait "$server" 2>/dev/null
+    wt_start_server "$name" -naccept 1 -rev "$@"
 }
 
 # serve LEAF CHAIN: s_server options for LEAF.pem/.key and CHAIN.chain
@@ -311,7 +275,7 @@ control() {
     start_server "$name" -tls1_3 "$@"
     # shellcheck disable=SC2086
     connect "$name" $opts
-    wait_server
+    wt_wait_server
     checks=$((checks + 1))
     if [ "$status" -ne 0 ]; then
         fail "control $name: exit status $status, expected 0"
@@ -361,7 +325,7 @@ refuse() {
     start_server "$name" "$@"
     # shellcheck disable=SC2086
     connect "$name" $opts
-    wait_server
+    wt_wait_server
 
     line=$(head -n 1 "$dir/$name.err")
     checks=$((checks + 1))

@@ -36,14 +36,7 @@ wt_own_warden
 
 # ---- the companion ------------------------------------------------------
 
-start_wardend state
-if ! sh "$devpki" --warden "$warden" "$dir/pki" "$address" \
-    >"$dir/pki.log" 2>&1; then
-    echo "$me: provisioning failed:" >&2
-    cat "$dir/pki.log" >&2
-    exit 1
-fi
-pki=$dir/pki
+wt_provision
 
 # issue NAME KEYGEN_OPTIONS: a server certificate for localhost from the
 # dev intermediate, key and certificate in $dir/NAME.key and .pem.
@@ -79,36 +72,7 @@ issue rsa rsa:2048
 start_server() {
     name=$1
     shift
-    : >"$dir/$name.srv.out"
-    openssl s_server -accept 127.0.0.1:0 -naccept 1 "$@" \
-        >"$dir/$name.srv.out" 2>"$dir/$name.srv.err" </dev/null &
-    server=$!
-    pids="$pids $server"
-    port=""
-    tries=0
-    while [ -z "$port" ]; do
-        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-            "$dir/$name.srv.out")
-        tries=$((tries + 1))
-        if [ -z "$port" ] && [ $tries -gt 100 ]; then
-            echo "$me: s_server for $name did not start:" >&2
-            cat "$dir/$name.srv.err" >&2
-            exit 1
-        fi
-        [ -n "$port" ] || sleep 0.1
-    done
-}
-
-# wait_server: the server of the last case is done (it serves one
-# connection); stops it if it is not.
-wait_server() {
-    tries=0
-    while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
-    kill -TERM "$server" 2>/dev/null
-    wait "$server" 2>/dev/null
+    wt_start_server "$name" -naccept 1 "$@"
 }
 
 # Server keys: the dev server's (P-256), and one on P-384.
@@ -194,7 +158,7 @@ for suite in TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 \
                             "^  client certificate +not requested$"
                     fi
                 fi
-                wait_server
+                wt_wait_server
                 expect "$name" "$dir/$name.srv.err" \
                     "^Protocol version: TLSv1\\.2$"
                 expect "$name" "$dir/$name.srv.err" "^Ciphersuite: $ocipher$"
@@ -219,7 +183,7 @@ for suite in TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 \
     if client "$name" 0 "$dir/bulk.in" --quiet; then
         same "$name" "$dir/$name.out" "$dir/bulk.want"
     fi
-    wait_server
+    wt_wait_server
 done
 
 # ---- TLS 1.2 suites only, to a server that also speaks TLS 1.3 -----------
@@ -234,7 +198,7 @@ if client $name 0 "$dir/hello.in" \
     same $name "$dir/$name.out" "$dir/hello.want"
     expect $name "$dir/$name.err" "^  version +TLS 1\\.2$"
 fi
-wait_server
+wt_wait_server
 
 # And the same server, with nothing narrowed: TLS 1.3.
 name=both-offered
@@ -243,7 +207,7 @@ start_server $name $key_p256 $chain $verify -rev
 if client $name 0 "$dir/hello.in"; then
     expect $name "$dir/$name.err" "^  version +TLS 1\\.3$"
 fi
-wait_server
+wt_wait_server
 
 # ---- refusals ----------------------------------------------------------------
 
@@ -259,7 +223,7 @@ refused() {
         checks=$((checks + 1))
         [ -s "$dir/$rname.out" ] && fail "$rname: data came through"
     fi
-    wait_server
+    wt_wait_server
 }
 
 # Nothing in common: the server says so with handshake_failure.
@@ -310,7 +274,7 @@ if client $name 1 "$dir/hello.in"; then
     expect $name "$dir/$name.err" \
         "^warden: connect: companion refused the server's handshake: the server does not use the extended master secret \\(RFC 7627\\) \\(handshake_failure alert sent\\)$"
 fi
-wait_server
+wt_wait_server
 expect $name "$dir/$name.srv.out" "^<<< TLS 1.2, Alert .*fatal handshake_failure$"
 
 # Renegotiation: 'R' on s_server's stdin sends a HelloRequest after the
@@ -353,7 +317,7 @@ if [ "$got" -ne 1 ]; then
     sed 's/^/  stderr: /' "$dir/$name.err" >&2
 fi
 exec 4>&- 3>&-
-wait_server
+wt_wait_server
 expect $name "$dir/$name.err" \
     "^warden: connect: companion refused the server's handshake: the server asked to renegotiate, which the companion refuses \\(no_renegotiation alert sent\\)$"
 expect $name "$dir/$name.srv.out" "^>>> .*HelloRequest"
@@ -368,6 +332,6 @@ start_server $name -tls1_2 $key_p256 $chain $verify -rev
 if client $name 0 "$dir/hello.in" --quiet; then
     same $name "$dir/$name.out" "$dir/hello.want"
 fi
-wait_server
+wt_wait_server
 
 wt_summary

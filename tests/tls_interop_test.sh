@@ -32,14 +32,7 @@ wt_own_warden
 
 # ---- the companion ------------------------------------------------------
 
-start_wardend state
-if ! sh "$devpki" --warden "$warden" "$dir/pki" "$address" \
-    >"$dir/pki.log" 2>&1; then
-    echo "tls_interop_test: provisioning failed:" >&2
-    cat "$dir/pki.log" >&2
-    exit 1
-fi
-pki=$dir/pki
+wt_provision
 
 # ---- the server -----------------------------------------------------------
 
@@ -48,36 +41,7 @@ pki=$dir/pki
 start_server() {
     name=$1
     shift
-    : >"$dir/$name.srv.out"
-    openssl s_server -tls1_3 -accept 127.0.0.1:0 -naccept 1 "$@" \
-        >"$dir/$name.srv.out" 2>"$dir/$name.srv.err" </dev/null &
-    server=$!
-    pids="$pids $server"
-    port=""
-    tries=0
-    while [ -z "$port" ]; do
-        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-            "$dir/$name.srv.out")
-        tries=$((tries + 1))
-        if [ -z "$port" ] && [ $tries -gt 100 ]; then
-            echo "tls_interop_test: s_server for $name did not start:" >&2
-            cat "$dir/$name.srv.err" >&2
-            exit 1
-        fi
-        [ -n "$port" ] || sleep 0.1
-    done
-}
-
-# wait_server: the server of the last case is done (it serves one
-# connection); stops it if it is not.
-wait_server() {
-    tries=0
-    while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
-    kill -TERM "$server" 2>/dev/null
-    wait "$server" 2>/dev/null
+    wt_start_server "$name" -tls1_3 -naccept 1 "$@"
 }
 
 # The usual server: the dev server certificate and intermediate, and a
@@ -140,7 +104,7 @@ for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 \
             expect "$name" "$dir/$name.err" "^  client certificate +sent$"
             expect "$name" "$dir/$name.err" "^  ALPN +\\(none\\)$"
         fi
-        wait_server
+        wt_wait_server
         expect "$name" "$dir/$name.srv.err" "^Ciphersuite: $suite$"
         expect "$name" "$dir/$name.srv.err" "^Verification: OK$"
         expect "$name" "$dir/$name.srv.err" "^Peer certificate: .*CN = dev-"
@@ -159,7 +123,7 @@ if client $name 0 "$dir/hello.in" --suite TLS_AES_256_GCM_SHA384 \
     expect $name "$dir/$name.err" "^  group +secp384r1$"
     expect $name "$dir/$name.err" "^  hello retry +no$"
 fi
-wait_server
+wt_wait_server
 expect $name "$dir/$name.srv.err" \
     "^Client cipher list: TLS_AES_256_GCM_SHA384$"
 
@@ -173,7 +137,7 @@ if client $name 0 "$dir/hello.in" --alpn http/1.1,h2; then
     expect $name "$dir/$name.err" "^  ALPN +h2$"
     expect $name "$dir/$name.err" "^  client certificate +not requested$"
 fi
-wait_server
+wt_wait_server
 
 # ---- no certificate request, nothing else asked -------------------------
 
@@ -185,7 +149,7 @@ if client $name 0 "$dir/hello.in"; then
     expect $name "$dir/$name.err" "^  client certificate +not requested$"
     expect $name "$dir/$name.err" "^  ALPN +\\(none\\)$"
 fi
-wait_server
+wt_wait_server
 expect $name "$dir/$name.srv.err" "^No peer certificate$"
 
 # ---- records fragmented to 512 bytes -------------------------------------
@@ -203,7 +167,7 @@ start_server $name $mutual -rev -max_send_frag 512 -msg
 if client $name 0 "$dir/frag512.in" --quiet; then
     same $name "$dir/$name.out" "$dir/frag512.want"
 fi
-wait_server
+wt_wait_server
 expect $name "$dir/$name.srv.out" "^    17 03 03 02 11$"
 checks=$((checks + 1))
 if grep -A1 '^>>> .*RecordHeader' "$dir/$name.srv.out" |
@@ -228,7 +192,7 @@ if client $name 0 "$dir/bulk.in" --quiet; then
     checks=$((checks + 1))
     [ -s "$dir/$name.err" ] && fail "$name: --quiet still told something"
 fi
-wait_server
+wt_wait_server
 
 # ---- HTTP over -www: the server closes with close_notify ----------------
 
@@ -240,7 +204,7 @@ if client $name 0 "$dir/www.in" --quiet; then
     expect $name "$dir/$name.out" "^HTTP/1\\.0 200 ok"
     expect $name "$dir/$name.out" "TLSv1\\.3"
 fi
-wait_server
+wt_wait_server
 
 # ---- KeyUpdate from the server, and 16 KB records ---------------------------
 
@@ -346,7 +310,7 @@ if [ "$got" -ne 0 ]; then
     sed 's/^/  stderr: /' "$dir/$name.err" >&2
 fi
 exec 3>&-
-wait_server
+wt_wait_server
 same $name "$dir/$name.out" "$dir/$name.want"
 expect $name "$dir/$name.err" "^  cipher suite +TLS_AES_"
 # What the server sent and received, from -msg.
