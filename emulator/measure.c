@@ -55,15 +55,67 @@ hash_fd(int fd, const char *what, uint8_t out[32], char *why, size_t whylen)
     return 0;
 }
 
+/* The longest entry of injectors, with its '='. */
+#define INJECTOR_PREFIX_MAX 16
+
+/*
+ * The injector that the environment block env_fd holds at the start of
+ * one of its NUL-separated entries, or NULL. The whole block is read,
+ * however long: a variable is set wherever it stands, and an
+ * environment padded past any fixed-size window would otherwise hide
+ * one. Past WEMU_MEASURE_FILE_MAX bytes (the kernel keeps environments
+ * far smaller) the block cannot be judged and counts as an injector.
+ */
+static const char *
+find_injector(int env_fd, int *error)
+{
+    static const char *const too_long = "an environment too long to check";
+    char buf[8192], prefix[INJECTOR_PREFIX_MAX];
+    size_t pos = 0, j;
+    long total = 0;
+    ssize_t n, i;
+
+    *error = 0;
+    while ((n = read(env_fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            *error = errno;
+            return NULL;
+        }
+        total += n;
+        if (total > WEMU_MEASURE_FILE_MAX) {
+            return too_long;
+        }
+        for (i = 0; i < n; i++) {
+            if (buf[i] == '\0') {
+                pos = 0;
+                continue;
+            }
+            if (pos >= sizeof(prefix)) {
+                continue; /* past every injector's name in this entry */
+            }
+            prefix[pos++] = buf[i];
+            for (j = 0; j < sizeof(injectors) / sizeof(injectors[0]); j++) {
+                if (strlen(injectors[j]) == pos &&
+                    memcmp(prefix, injectors[j], pos) == 0) {
+                    return injectors[j];
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
 /* 0 if the process is neither traced nor started with a code injector. */
 static int
 check_untouched(pid_t pid, char *why, size_t whylen)
 {
     char path[64], buf[8192], *line;
-    size_t len = 0, i, j;
-    ssize_t n;
+    const char *injector;
     FILE *f;
-    int fd;
+    int fd, error;
 
     snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
     f = fopen(path, "r");
@@ -87,24 +139,23 @@ check_untouched(pid_t pid, char *why, size_t whylen)
         snprintf(why, whylen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    while (len < sizeof(buf) - 1 &&
-           (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
-        len += (size_t)n;
-    }
+    injector = find_injector(fd, &error);
     close(fd);
-    buf[len] = '\0';
-    /* Entries are NUL-separated; an environment over 8 KB is cut. */
-    for (i = 0; i < len; i += strlen(buf + i) + 1) {
-        for (j = 0; j < sizeof(injectors) / sizeof(injectors[0]); j++) {
-            if (strncmp(buf + i, injectors[j], strlen(injectors[j])) == 0) {
-                snprintf(why, whylen,
-                         "process %ld was started with %.*s set: code not "
-                         "in its image could run",
-                         (long)pid, (int)strlen(injectors[j]) - 1,
-                         injectors[j]);
-                return -1;
-            }
-        }
+    if (error != 0) {
+        snprintf(why, whylen, "reading %s: %s", path, strerror(error));
+        return -1;
+    }
+    if (injector != NULL && injector[strlen(injector) - 1] != '=') {
+        snprintf(why, whylen, "process %ld was started with %s", (long)pid,
+                 injector);
+        return -1;
+    }
+    if (injector != NULL) {
+        snprintf(why, whylen,
+                 "process %ld was started with %.*s set: code not in its "
+                 "image could run",
+                 (long)pid, (int)strlen(injector) - 1, injector);
+        return -1;
     }
     return 0;
 }

@@ -15,7 +15,10 @@
  * being traced or that starts with LD_PRELOAD, LD_AUDIT or
  * LD_LIBRARY_PATH in its environment, but a same-user attacker with
  * ptrace rights can still patch a running, measured process; on a chip
- * the boot ROM measures before anything else runs. Shared libraries are
+ * the boot ROM measures before anything else runs. The environment is
+ * read whole from /proc/PID/environ, which is the process's own memory:
+ * a library an injector already loaded can overwrite its variable there
+ * before BOOT, the same limit as ptrace. Shared libraries are
  * not measured (they belong to the system, not the firmware image).
  */
 #ifndef WEMU_MEASURE_H

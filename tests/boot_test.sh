@@ -132,6 +132,19 @@ stop_server
 expect "LD_LIBRARY_PATH, wardend's log" state.log \
     'cannot measure pid [0-9]+: process [0-9]+ was started with LD_LIBRARY_PATH set'
 
+# The same injector behind a long environment: wardend once read only the
+# first 8 KB of /proc/PID/environ, so a variable past that was not seen.
+pad=$(head -c 20000 /dev/zero | tr '\0' 'x')
+server injector-late -verify
+run "LD_LIBRARY_PATH after 20 KB" 0 env -i "PAD=$pad" \
+    LD_LIBRARY_PATH=/nonexistent "$warden" --companion "$address" connect \
+    localhost "$port" <"$dir/in" &&
+    expect "LD_LIBRARY_PATH after 20 KB" err \
+        'secure boot +not verified: BOOT: companion refused: host firmware could not be measured' &&
+    expect "LD_LIBRARY_PATH after 20 KB" err 'withheld: device key locked'
+stop_server
+unset pad
+
 # ---- sign-firmware: bad input ---------------------------------------------
 
 run "sign-firmware, not a key" 1 "$warden" sign-firmware "$pki/root.pem" 1 \
