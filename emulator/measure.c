@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bearssl.h>
@@ -18,17 +20,52 @@
 static const char *const injectors[] = {"LD_PRELOAD=", "LD_AUDIT=",
                                         "LD_LIBRARY_PATH="};
 
-/* Hashes the open regular file fd; closes it. */
+/*
+ * 0 if fd lives on a file system of stored files. procfs and sysfs
+ * files call themselves regular and empty, but hold the live state of
+ * whoever reads them (in /proc/self, wardend) and can read on without
+ * end (/proc/self/pagemap: hundreds of gigabytes).
+ */
+static int
+check_stored(int fd, const char *what, char *why, size_t whylen)
+{
+    struct statfs fs;
+
+    if (fstatfs(fd, &fs) != 0) {
+        snprintf(why, whylen, "%s: %s", what, strerror(errno));
+        return -1;
+    }
+    if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
+        fs.f_type == DEBUGFS_MAGIC || fs.f_type == CGROUP_SUPER_MAGIC ||
+        fs.f_type == CGROUP2_SUPER_MAGIC) {
+        snprintf(why, whylen,
+                 "%s is in /proc, /sys or a like file system: live state, "
+                 "not a stored file",
+                 what);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Hashes the open regular file fd; closes it. What is read is capped
+ * as well as the size fstat gave: a file can grow while it is read.
+ */
 static int
 hash_fd(int fd, const char *what, uint8_t out[32], char *why, size_t whylen)
 {
     br_sha256_context h;
     uint8_t buf[65536];
     struct stat st;
+    long total = 0;
     ssize_t n;
 
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(why, whylen, "%s is not a regular file", what);
+        close(fd);
+        return -1;
+    }
+    if (check_stored(fd, what, why, whylen) != 0) {
         close(fd);
         return -1;
     }
@@ -45,6 +82,13 @@ hash_fd(int fd, const char *what, uint8_t out[32], char *why, size_t whylen)
         }
         if (n < 0) {
             snprintf(why, whylen, "reading %s: %s", what, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        total += n;
+        if (total > WEMU_MEASURE_FILE_MAX) {
+            snprintf(why, whylen, "%s grew over %ld bytes while read", what,
+                     WEMU_MEASURE_FILE_MAX);
             close(fd);
             return -1;
         }

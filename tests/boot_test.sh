@@ -184,6 +184,12 @@ if [ -n "$boot_config" ]; then
         expect "configuration" out 'test_boot_config: [0-9]+ passed, 0 failed'
     expect "configuration, wardend's log" state.log \
         'cannot measure pid [0-9]+: configuration missing.conf: No such file'
+    expect "configuration, a FIFO, wardend's log" state.log \
+        'cannot measure pid [0-9]+: the configuration is not a regular file'
+    expect "configuration, /proc, wardend's log" state.log \
+        'cannot measure pid [0-9]+: the configuration is in /proc, /sys or a like file system'
+    expect "configuration, over 16 MB, wardend's log" state.log \
+        'cannot measure pid [0-9]+: the configuration is over 16777216 bytes'
 fi
 
 kill -0 "$wardend_pid" 2>/dev/null || fail "wardend stopped"

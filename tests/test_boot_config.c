@@ -6,6 +6,8 @@
  *
  *   test_boot_config unix:SOCKET FIRMWARE_KEY WORK_DIR
  */
+#define _DEFAULT_SOURCE /* symlink(), mkfifo() */
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +62,52 @@ boot(const struct warden_firmware_sig *sig, const char *config)
     return status;
 }
 
+/*
+ * Names that must neither block nor crash wardend, each refused as
+ * NOT_MEASURED (the reason goes to wardend's log). Run in WORK_DIR.
+ */
+static void
+hostile_names(const struct warden_firmware_sig *sig)
+{
+    FILE *f;
+
+    /* A FIFO with no writer: opening or reading it must not block. */
+    CHECK(mkfifo("fifo.conf", 0600) == 0);
+    CHECK(boot(sig, "fifo.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(symlink("fifo.conf", "to-fifo.conf") == 0);
+    CHECK(boot(sig, "to-fifo.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(symlink("folder.conf", "to-folder.conf") == 0);
+    CHECK(boot(sig, "to-folder.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(symlink("/dev/null", "to-null.conf") == 0);
+    CHECK(boot(sig, "to-null.conf") == WD_STATUS_NOT_MEASURED);
+
+    /* Over the 16 MB cap (sparse: costs no disk). */
+    f = fopen("huge.conf", "w");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        CHECK(fseek(f, 17L * 1024 * 1024, SEEK_SET) == 0);
+        CHECK(fputc('x', f) != EOF);
+        fclose(f);
+    }
+    CHECK(boot(sig, "huge.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(symlink("huge.conf", "to-huge.conf") == 0);
+    CHECK(boot(sig, "to-huge.conf") == WD_STATUS_NOT_MEASURED);
+
+    /*
+     * /proc files say they are regular and empty, but hold live state
+     * of whichever process reads them ("self" is wardend there), and
+     * pagemap reads on for hundreds of gigabytes: once wardend hashed
+     * it forever. Not a configuration, however named.
+     */
+    CHECK(boot(sig, "/proc/self/pagemap") == WD_STATUS_NOT_MEASURED);
+    CHECK(symlink("/proc/self/pagemap", "to-pagemap.conf") == 0);
+    CHECK(boot(sig, "to-pagemap.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(symlink("/proc/self/environ", "to-environ.conf") == 0);
+    CHECK(boot(sig, "to-environ.conf") == WD_STATUS_NOT_MEASURED);
+    CHECK(boot(sig, "../../../../../../../../proc/self/status") ==
+          WD_STATUS_NOT_MEASURED);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -69,6 +117,8 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: test_boot_config ADDRESS KEY DIR\n");
         return 2;
     }
+    /* A wardend stuck on a file would hang this test: fail it instead. */
+    alarm(120);
     CHECK(chdir(argv[3]) == 0);
     write_text("app.conf", "server = cloud.example\n");
     sign_self(argv[2], "app.conf", 3, &with_config);
@@ -92,6 +142,7 @@ main(int argc, char **argv)
     CHECK(mkdir("folder.conf", 0700) == 0);
     CHECK(boot(&with_config, "folder.conf") == WD_STATUS_NOT_MEASURED);
     CHECK(boot(&with_config, "/dev/zero") == WD_STATUS_NOT_MEASURED);
+    hostile_names(&with_config);
 
     /* The companion kept serving through all of it. */
     CHECK(boot(&with_config, "app.conf") == WD_STATUS_OK);
