@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -17,8 +17,8 @@
 #include <bearssl.h>
 
 /* Environment variables that put code not from the image in a process. */
-static const char *const injectors[] = {"LD_PRELOAD=", "LD_AUDIT=",
-                                        "LD_LIBRARY_PATH="};
+static const char *const injectors[] = {
+    "LD_PRELOAD=", "LD_AUDIT=", "LD_LIBRARY_PATH="};
 
 /*
  * 0 if fd lives on a file system of stored files. procfs and sysfs
@@ -204,11 +204,94 @@ check_untouched(pid_t pid, char *why, size_t whylen)
     return 0;
 }
 
-int
-wemu_measure_process(pid_t pid, const char *config, size_t config_len,
-                     uint8_t image_hash[32], uint8_t config_hash[32],
-                     char *why, size_t whylen)
+/* The start time (field 22) of /proc/PID/stat, or 0 on failure. */
+static unsigned long long
+start_time(pid_t pid, char *why, size_t whylen)
 {
+    char path[64], buf[1024], *p;
+    unsigned long long t;
+    ssize_t n;
+    int fd, field;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return 0;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) {
+        snprintf(why, whylen, "reading %s failed", path);
+        return 0;
+    }
+    buf[n] = '\0';
+    /* The name (field 2) may hold anything: fields count from its end. */
+    p = strrchr(buf, ')');
+    for (field = 2; p != NULL && field < 22; field++) {
+        p = strchr(p + 1, ' ');
+    }
+    if (p == NULL || sscanf(p + 1, "%llu", &t) != 1 || t == 0) {
+        snprintf(why, whylen, "%s: no start time", path);
+        return 0;
+    }
+    return t;
+}
+
+int
+wemu_identify_process(pid_t pid, struct wemu_process_id *id, char *why,
+                      size_t whylen)
+{
+    char path[64];
+    struct stat st;
+
+    memset(id, 0, sizeof(*id));
+    if (pid <= 0) {
+        snprintf(why, whylen, "the peer's process is unknown");
+        return -1;
+    }
+    id->start_time = start_time(pid, why, whylen);
+    if (id->start_time == 0) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+    if (stat(path, &st) != 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        memset(id, 0, sizeof(*id));
+        return -1;
+    }
+    id->exe_dev = st.st_dev;
+    id->exe_ino = st.st_ino;
+    return 0;
+}
+
+/* 0 if pid is still the process that connected. */
+static int
+check_same_process(pid_t pid, const struct wemu_process_id *connected,
+                   char *why, size_t whylen)
+{
+    unsigned long long now = start_time(pid, why, whylen);
+
+    if (now == 0) {
+        return -1;
+    }
+    if (now != connected->start_time) {
+        snprintf(why, whylen,
+                 "pid %ld is not the process that connected: that one "
+                 "exited and the pid was reused",
+                 (long)pid);
+        return -1;
+    }
+    return 0;
+}
+
+int
+wemu_measure_process(pid_t pid, const struct wemu_process_id *connected,
+                     const char *config, size_t config_len,
+                     uint8_t image_hash[32], uint8_t config_hash[32], char *why,
+                     size_t whylen)
+{
+    struct stat st;
     char path[64], name[PATH_MAX];
     br_sha256_context h;
     int fd, dir;
@@ -216,17 +299,35 @@ wemu_measure_process(pid_t pid, const char *config, size_t config_len,
     if (whylen > 0) {
         why[0] = '\0';
     }
-    if (pid <= 0) {
+    if (pid <= 0 || connected == NULL || connected->start_time == 0) {
         snprintf(why, whylen, "the peer's process is unknown");
         return -1;
     }
-    if (check_untouched(pid, why, whylen) != 0) {
+    if (check_same_process(pid, connected, why, whylen) != 0 ||
+        check_untouched(pid, why, whylen) != 0) {
         return -1;
     }
     snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /*
+     * The file opened is the one hashed; checked after the open, the
+     * process cannot exec or exit-and-be-replaced in between unseen.
+     */
+    if (fstat(fd, &st) != 0 || st.st_dev != connected->exe_dev ||
+        st.st_ino != connected->exe_ino) {
+        snprintf(why, whylen,
+                 "process %ld runs another program than when it connected "
+                 "(it exec'd one since)",
+                 (long)pid);
+        close(fd);
+        return -1;
+    }
+    if (check_same_process(pid, connected, why, whylen) != 0) {
+        close(fd);
         return -1;
     }
     if (hash_fd(fd, "the executable", image_hash, why, whylen) != 0) {
@@ -253,8 +354,7 @@ wemu_measure_process(pid_t pid, const char *config, size_t config_len,
     fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     close(dir);
     if (fd < 0) {
-        snprintf(why, whylen, "configuration %s: %s", name,
-                 strerror(errno));
+        snprintf(why, whylen, "configuration %s: %s", name, strerror(errno));
         return -1;
     }
     return hash_fd(fd, "the configuration", config_hash, why, whylen);

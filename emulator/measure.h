@@ -35,12 +35,38 @@
 #define WEMU_MEASURE_FILE_MAX (16L * 1024 * 1024)
 
 /*
+ * Which process a pid named when a program connected: SO_PEERCRED's pid
+ * is only a number, and by BOOT it may name another process (the
+ * program exited and the pid was reused) or another program (the
+ * process exec'd one, keeping a forked child on the connection).
+ */
+struct wemu_process_id {
+    unsigned long long start_time; /* clock ticks after boot */
+    dev_t exe_dev;
+    ino_t exe_ino;
+};
+
+/*
+ * Fills id for process pid as it is now. Call it when the connection
+ * is accepted. Returns 0, or -1 with the reason in why.
+ *
+ * Known shortcoming: the kernel records the pid at connect(), wardend
+ * reads the rest at accept; a program that connects and execs at once
+ * can win that race and look like what it exec'd. A boot ROM measures
+ * before the host runs; no Linux call closes this gap.
+ */
+int wemu_identify_process(pid_t pid, struct wemu_process_id *id, char *why,
+                          size_t whylen);
+
+/*
  * SHA-256 of process pid's executable into image_hash and of the
  * configuration file config (config_len bytes, not NUL-terminated; 0:
- * none, hashed as empty) into config_hash. Returns 0, or -1 with the
- * reason in why (whylen bytes, always terminated).
+ * none, hashed as empty) into config_hash. Refused unless pid is still
+ * the process, running the program, that connected (as identified). Returns 0,
+ * or -1 with the reason in why (whylen bytes, always terminated).
  */
-int wemu_measure_process(pid_t pid, const char *config, size_t config_len,
+int wemu_measure_process(pid_t pid, const struct wemu_process_id *connected,
+                         const char *config, size_t config_len,
                          uint8_t image_hash[32], uint8_t config_hash[32],
                          char *why, size_t whylen);
 

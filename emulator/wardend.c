@@ -100,6 +100,8 @@ struct client {
     int fd; /* -1: slot free */
     unsigned long session;
     pid_t pid; /* the peer's, from SO_PEERCRED; 0 if unknown */
+    /* What pid was at accept (start_time 0: unknown, never measured). */
+    struct wemu_process_id process;
     struct wc_channel ch;
     unsigned long requests;
     unsigned long errors;
@@ -768,6 +770,7 @@ client_accept(int lfd)
 {
     struct ucred cred;
     socklen_t credlen = sizeof(cred);
+    char why[256];
     struct client *c = NULL;
     long long now;
     unsigned i;
@@ -820,6 +823,11 @@ client_accept(int lfd)
     c->ch.peer = c;
     log_msg("session %lu open: pid %ld uid %ld", c->session, (long)cred.pid,
             (long)cred.uid);
+    if (wemu_identify_process(c->pid, &c->process, why, sizeof(why)) != 0) {
+        log_msg("session %lu: cannot identify pid %ld, so cannot measure "
+                "it: %s",
+                c->session, (long)c->pid, why);
+    }
 }
 
 /*
@@ -839,8 +847,9 @@ measure_peer(void *ctx, const void *peer, const char *config,
     if (c == NULL) {
         return -1;
     }
-    if (wemu_measure_process(c->pid, config, config_len, image_hash,
-                             config_hash, why, sizeof(why)) != 0) {
+    if (wemu_measure_process(c->pid, &c->process, config, config_len,
+                             image_hash, config_hash, why,
+                             sizeof(why)) != 0) {
         log_msg("session %lu: cannot measure pid %ld: %s", c->session,
                 (long)c->pid, why);
         return -1;

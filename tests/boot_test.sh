@@ -190,6 +190,8 @@ if [ -n "$boot_config" ]; then
         'cannot measure pid [0-9]+: the configuration is in /proc, /sys or a like file system'
     expect "configuration, over 16 MB, wardend's log" state.log \
         'cannot measure pid [0-9]+: the configuration is over 16777216 bytes'
+    expect "exec after connect, wardend's log" state.log \
+        "cannot measure pid [0-9]+: process [0-9]+ runs another program than when it connected"
 fi
 
 kill -0 "$wardend_pid" 2>/dev/null || fail "wardend stopped"

@@ -8,9 +8,12 @@
  */
 #define _DEFAULT_SOURCE /* symlink(), mkfifo() */
 
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -20,22 +23,29 @@
 
 static struct warden_dev dev;
 
-/* A signature for this program with configuration config (NULL: none). */
+/* A signature for program exe with configuration config (NULL: none). */
 static void
-sign_self(const char *key, const char *config, uint32_t version,
-          struct warden_firmware_sig *sig)
+sign_program(const char *key, const char *exe, const char *config,
+             uint32_t version, struct warden_firmware_sig *sig)
 {
     uint8_t m[WARDEN_MEASUREMENT_LEN], file[TK_FIRMWARE_SIG_FILE_MAX];
     struct tk_err e;
     size_t len = 0;
 
     memset(sig, 0, sizeof(*sig));
-    CHECK(tk_measure_files("/proc/self/exe", config, m, &e) == 0);
+    CHECK(tk_measure_files(exe, config, m, &e) == 0);
     CHECK(tk_firmware_sign(key, version, m, file, &len, &e) == 0);
     CHECK(len > 10 && file[9] == len - 10);
     sig->version = version;
     sig->sig_len = len - 10;
     memcpy(sig->sig, file + 10, sig->sig_len);
+}
+
+static void
+sign_self(const char *key, const char *config, uint32_t version,
+          struct warden_firmware_sig *sig)
+{
+    sign_program(key, "/proc/self/exe", config, version, sig);
 }
 
 static void
@@ -108,6 +118,79 @@ hostile_names(const struct warden_firmware_sig *sig)
           WD_STATUS_NOT_MEASURED);
 }
 
+/* 1 once process pid runs program path (waits up to 10 s). */
+static int
+wait_for_exe(pid_t pid, const char *path)
+{
+    char link[64], target[PATH_MAX];
+    ssize_t n;
+    int tries;
+
+    snprintf(link, sizeof(link), "/proc/%ld/exe", (long)pid);
+    for (tries = 0; tries < 1000; tries++) {
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            if (strcmp(target, path) == 0) {
+                return 1;
+            }
+        }
+        usleep(10000);
+    }
+    return 0;
+}
+
+/*
+ * An unsigned program connects, forks, and the parent (the pid wardend
+ * got from SO_PEERCRED) execs a signed image; the child, still holding
+ * the connection, reports that image's signature. Measuring the pid
+ * now would find the signed image and unlock the key for the unsigned
+ * child: wardend must see that the pid no longer runs what connected.
+ */
+static void
+exec_after_connect(const char *address, const char *key)
+{
+    static const char signed_image[] = "/usr/bin/sleep";
+    struct warden_firmware_sig sig;
+    uint32_t status = 0;
+    int fds[2], wstatus;
+    pid_t connector;
+
+    sign_program(key, signed_image, NULL, 1, &sig);
+    CHECK(pipe(fds) == 0);
+    connector = fork();
+    CHECK(connector >= 0);
+    if (connector == 0) {
+        struct warden_dev late;
+        pid_t holder;
+
+        close(fds[0]);
+        if (warden_open(&late, address) != WARDEN_ERR_OK) {
+            _exit(1);
+        }
+        holder = fork();
+        if (holder == 0) {
+            status = 0xffffffffu;
+            if (wait_for_exe(getppid(), signed_image)) {
+                dev = late;
+                status = boot(&sig, NULL);
+            }
+            if (write(fds[1], &status, sizeof(status)) != sizeof(status)) {
+                _exit(1);
+            }
+            _exit(0);
+        }
+        execl(signed_image, "sleep", "10", (char *)NULL);
+        _exit(1);
+    }
+    close(fds[1]);
+    CHECK(read(fds[0], &status, sizeof(status)) == sizeof(status));
+    close(fds[0]);
+    CHECK(status == WD_STATUS_NOT_MEASURED);
+    kill(connector, SIGTERM);
+    waitpid(connector, &wstatus, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -147,5 +230,7 @@ main(int argc, char **argv)
     /* The companion kept serving through all of it. */
     CHECK(boot(&with_config, "app.conf") == WD_STATUS_OK);
     warden_close(&dev);
+
+    exec_after_connect(argv[1], argv[2]);
     return wt_finish("test_boot_config");
 }
