@@ -848,8 +848,7 @@ measure_peer(void *ctx, const void *peer, const char *config,
         return -1;
     }
     if (wemu_measure_process(c->pid, &c->process, config, config_len,
-                             image_hash, config_hash, why,
-                             sizeof(why)) != 0) {
+                             image_hash, config_hash, why, sizeof(why)) != 0) {
         log_msg("session %lu: cannot measure pid %ld: %s", c->session,
                 (long)c->pid, why);
         return -1;
