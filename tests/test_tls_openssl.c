@@ -1198,8 +1198,8 @@ test_secure_boot(void)
         memcpy(open + 9, "localhost", 9);
         CHECK(call(WD_CMD_TLS_OPEN, open, 8 + 1 + 9 + 3) == WD_STATUS_OK);
         session = resp[0];
-        CHECK(wt_call(&comp, &other, WD_CMD_RESET, NULL, 0, resp,
-                      &resp_len) == WD_STATUS_OK);
+        CHECK(wt_call(&comp, &other, WD_CMD_RESET, NULL, 0, resp, &resp_len) ==
+              WD_STATUS_OK);
         CHECK(call(WD_CMD_TLS_STATUS, &session, 1) == WD_STATUS_NO_SESSION);
         CHECK(call(WD_CMD_TLS_CLOSE, &session, 1) == WD_STATUS_NO_SESSION);
     }
