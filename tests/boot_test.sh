@@ -119,6 +119,40 @@ run "broken signature file" 0 sh -c "'$dir/unsigned/warden' \
     expect "broken signature file" err 'withheld: device key locked'
 stop_server
 
+# A signature file that is too long (a good header, then more), only a
+# header, or a FIFO nobody writes to (which must not hang the tool).
+{
+    printf 'WSIG\001\000\000\000\001\110'
+    head -c 5000 /dev/zero
+} >"$dir/unsigned/warden.wsig"
+server long-sig -verify
+run "signature file too long" 0 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "signature file too long" err \
+        "secure boot +not verified: firmware signature .*warden.wsig: over 114 bytes: not a firmware signature file" &&
+    expect "signature file too long" err 'withheld: device key locked'
+stop_server
+
+printf 'WSIG\001' >"$dir/unsigned/warden.wsig"
+server short-sig -verify
+run "signature file cut short" 0 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "signature file cut short" err \
+        "secure boot +not verified: firmware signature .*warden.wsig: not a Warden firmware signature file" &&
+    expect "signature file cut short" err 'withheld: device key locked'
+stop_server
+
+rm -f "$dir/unsigned/warden.wsig"
+mkfifo "$dir/unsigned/warden.wsig"
+server fifo-sig -verify
+run "signature file a FIFO" 0 timeout 60 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "signature file a FIFO" err \
+        "secure boot +not verified: firmware signature .*warden.wsig: not a regular file" &&
+    expect "signature file a FIFO" err 'withheld: device key locked'
+stop_server
+rm -f "$dir/unsigned/warden.wsig"
+
 # The signed tool, but started with the loader told where else to find
 # code (LD_LIBRARY_PATH, like LD_PRELOAD and LD_AUDIT; a folder that does
 # not exist, so that the program runs as always): not measured.
