@@ -191,6 +191,25 @@ run "sign-firmware, missing binary" 1 "$warden" sign-firmware \
     "$pki/firmware.key" 1 "$dir/nothing" &&
     expect "sign-firmware, missing binary" err 'nothing'
 
+# A write that fails (here: the file size limit, which a pipe is not
+# held to, so the message still gets out) leaves the file that was there
+# as it was: once it was cut to nothing.
+echo "earlier signature" >"$dir/keep.wsig"
+sh -c "trap '' XFSZ; ulimit -f 0; '$warden' sign-firmware --out \
+'$dir/keep.wsig' '$pki/firmware.key' 1 '$dir/unsigned/warden' \
+|| echo \"exit status \$?\" >&2" 2>&1 | cat >"$dir/xfsz.err"
+expect "sign-firmware, write fails" xfsz.err 'keep.wsig: cannot write'
+expect "sign-firmware, write fails: its status" xfsz.err '^exit status 1$'
+expect "sign-firmware, write fails: file kept" keep.wsig '^earlier signature$'
+if ls "$dir"/keep.wsig?* >/dev/null 2>&1; then
+    fail "sign-firmware, write fails: a temporary file was left behind"
+fi
+# What is not a file is written into, never replaced.
+run "sign-firmware to /dev/full" 1 "$warden" sign-firmware --out /dev/full \
+    "$pki/firmware.key" 1 "$dir/unsigned/warden" &&
+    expect "sign-firmware to /dev/full" err '/dev/full: cannot write'
+[ -c /dev/full ] || fail "sign-firmware to /dev/full: it is no longer a device"
+
 # ---- attestation -----------------------------------------------------------
 
 run "attest" 0 "$warden" --companion "$address" attest "$pki/root.pem" \
