@@ -18,7 +18,19 @@
  * the boot ROM measures before anything else runs. The environment is
  * read whole from /proc/PID/environ, which is the process's own memory:
  * a library an injector already loaded can overwrite its variable there
- * before BOOT, the same limit as ptrace. Shared libraries are
+ * before BOOT, the same limit as ptrace.
+ *
+ * Known shortcomings of reading files for a program (no test machine
+ * here has FUSE or a network file system to show them):
+ * - wardend has one thread: a file on a FUSE or network file system
+ *   whose server stalls a read stalls every session until it answers.
+ *   /proc, /sys and the like are refused; such file systems are not.
+ * - The configuration is opened with wardend's rights, not the
+ *   program's: a program may name a file only wardend can read and
+ *   learn whether its contents match a guess (through the measurement,
+ *   a hash of its hash). Checking the program's own rights needs its
+ *   credentials applied to the open (setfsuid), which an unprivileged
+ *   wardend cannot do; run wardend as the programs' user. Shared libraries are
  * not measured (they belong to the system, not the firmware image).
  */
 #ifndef WEMU_MEASURE_H
