@@ -64,8 +64,11 @@ struct wemu_process_id {
  *
  * Known shortcoming: the kernel records the pid at connect(), wardend
  * reads the rest at accept; a program that connects and execs at once
- * can win that race and look like what it exec'd. A boot ROM measures
- * before the host runs; no Linux call closes this gap.
+ * wins that race easily (a test that did not wait for an answer before
+ * exec'ing lost it most runs) and looks like what it exec'd. A boot ROM
+ * measures before the host runs; no Linux call closes this gap (the
+ * sender's credentials on each message, SO_PASSCRED, only move it to
+ * between a send and an exec).
  */
 int wemu_identify_process(pid_t pid, struct wemu_process_id *id, char *why,
                           size_t whylen);

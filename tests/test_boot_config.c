@@ -161,11 +161,18 @@ exec_after_connect(const char *address, const char *key)
     connector = fork();
     CHECK(connector >= 0);
     if (connector == 0) {
+        struct warden_info info;
         struct warden_dev late;
         pid_t holder;
 
         close(fds[0]);
-        if (warden_open(&late, address) != WARDEN_ERR_OK) {
+        /*
+         * One answered request: wardend has accepted the connection and
+         * noted what runs under this pid. (A program that execs before
+         * the accept wins a race measure.h writes down.)
+         */
+        if (warden_open(&late, address) != WARDEN_ERR_OK ||
+            warden_get_info(&late, &info) != WARDEN_ERR_OK) {
             _exit(1);
         }
         holder = fork();
