@@ -149,20 +149,39 @@ static void
 log_msg(const char *fmt, ...)
 {
     static const char prefix[] = "wardend: ";
-    char line[1024];
-    size_t len = sizeof(prefix) - 1;
+    static const char hex[] = "0123456789abcdef";
+    char text[1024], line[1024];
+    size_t len = sizeof(prefix) - 1, i;
     va_list ap;
     int n;
 
     memcpy(line, prefix, len);
     va_start(ap, fmt);
-    n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+    n = vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     if (n < 0) {
         return;
     }
-    len +=
-        (size_t)n < sizeof(line) - len - 1 ? (size_t)n : sizeof(line) - len - 2;
+    /*
+     * Messages carry what peers sent (a configuration's name): a byte
+     * that is not printable ASCII is written as \xNN, so that no peer
+     * can start a line of its own or drive the terminal showing the log.
+     */
+    for (i = 0; text[i] != '\0' && len + 5 < sizeof(line); i++) {
+        unsigned char b = (unsigned char)text[i];
+
+        if (b >= 0x20 && b < 0x7f && b != '\\') {
+            line[len++] = (char)b;
+        } else if (b == '\\') {
+            line[len++] = '\\';
+            line[len++] = '\\';
+        } else {
+            line[len++] = '\\';
+            line[len++] = 'x';
+            line[len++] = hex[b >> 4];
+            line[len++] = hex[b & 15];
+        }
+    }
     line[len++] = '\n';
     /* One write per line, so that lines never mix with another's. */
     n = (int)write(STDERR_FILENO, line, len);

@@ -243,6 +243,14 @@ if [ -n "$boot_config" ]; then
         'cannot measure pid [0-9]+: the configuration is in /proc, /sys or a like file system'
     expect "configuration, over 16 MB, wardend's log" state.log \
         'cannot measure pid [0-9]+: the configuration is over 16777216 bytes'
+    expect "control bytes in a name, wardend's log" state.log \
+        'configuration evil\\x0awardend: forged line\\x1b\[2J\.conf: No such file'
+    if grep -q '^wardend: forged line' "$dir/state.log"; then
+        fail "control bytes in a name: wardend's log has a forged line"
+    fi
+    if grep -q "$(printf '\033')" "$dir/state.log"; then
+        fail "control bytes in a name: wardend's log has an ESC byte"
+    fi
     expect "exec after connect, wardend's log" state.log \
         "cannot measure pid [0-9]+: process [0-9]+ runs another program than when it connected"
 fi

@@ -116,6 +116,10 @@ hostile_names(const struct warden_firmware_sig *sig)
     CHECK(boot(sig, "to-environ.conf") == WD_STATUS_NOT_MEASURED);
     CHECK(boot(sig, "../../../../../../../../proc/self/status") ==
           WD_STATUS_NOT_MEASURED);
+
+    /* A name that would forge a log line, or drive the terminal. */
+    CHECK(boot(sig, "evil\nwardend: forged line\033[2J.conf") ==
+          WD_STATUS_NOT_MEASURED);
 }
 
 /* 1 once process pid runs program path (waits up to 10 s). */
