@@ -117,6 +117,10 @@ wc_attest_statement(const struct wc_companion *c, const struct wc_channel *ch,
 void
 wc_boot_forget_all(struct wc_companion *c)
 {
+    /*
+     * 64 bits: RESET is anyone's to send, and a count that came round
+     * would make reports it voided count again.
+     */
     c->boot_epoch++;
     /* 0 is what a fresh channel holds: it must never be current. */
     if (c->boot_epoch == 0) {
