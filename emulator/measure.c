@@ -3,6 +3,7 @@
 
 #include "measure.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -152,30 +153,85 @@ find_injector(int env_fd, int *error)
     return NULL;
 }
 
-/* 0 if the process is neither traced nor started with a code injector. */
-static int
-check_untouched(pid_t pid, char *why, size_t whylen)
+/*
+ * The TracerPid of /proc/PID/task/TID/status: 0 untraced, -1 unknown.
+ */
+static long
+tracer_of(pid_t pid, const char *tid)
 {
-    char path[64], buf[8192], *line;
-    const char *injector;
+    char path[320], buf[8192], *line;
+    long tracer = -1;
     FILE *f;
-    int fd, error;
 
-    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+    snprintf(path, sizeof(path), "/proc/%ld/task/%s/status", (long)pid, tid);
     f = fopen(path, "r");
     if (f == NULL) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
         return -1;
     }
     while ((line = fgets(buf, sizeof(buf), f)) != NULL) {
-        if (strncmp(line, "TracerPid:", 10) == 0 &&
-            strtol(line + 10, NULL, 10) != 0) {
-            fclose(f);
-            snprintf(why, whylen, "process %ld is being traced", (long)pid);
-            return -1;
+        if (strncmp(line, "TracerPid:", 10) == 0) {
+            tracer = strtol(line + 10, NULL, 10);
+            break;
         }
     }
     fclose(f);
+    return tracer;
+}
+
+/*
+ * 0 if the process is neither traced nor started with a code injector.
+ * ptrace attaches to one thread, and its tracer can write the memory
+ * all threads share: every thread is looked at, not only the first.
+ */
+static int
+check_untouched(pid_t pid, char *why, size_t whylen)
+{
+    char path[320];
+    const char *injector;
+    struct dirent *d;
+    long tracer;
+    DIR *tasks;
+    int fd, error, seen = 0;
+
+    snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+    tasks = opendir(path);
+    if (tasks == NULL) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((d = readdir(tasks)) != NULL) {
+        if (d->d_name[0] < '0' || d->d_name[0] > '9') {
+            continue;
+        }
+        tracer = tracer_of(pid, d->d_name);
+        if (tracer < 0) {
+            /* A thread that ended while listed is no longer a risk. */
+            snprintf(path, sizeof(path), "/proc/%ld/task/%s", (long)pid,
+                     d->d_name);
+            if (access(path, F_OK) != 0) {
+                continue;
+            }
+        }
+        if (tracer != 0) {
+            if (tracer < 0) {
+                snprintf(why, whylen,
+                         "process %ld: cannot read thread %s's status",
+                         (long)pid, d->d_name);
+            } else {
+                snprintf(why, whylen,
+                         "process %ld is being traced (thread %s, by %ld)",
+                         (long)pid, d->d_name, tracer);
+            }
+            closedir(tasks); /* d goes with it */
+            return -1;
+        }
+        seen++;
+    }
+    closedir(tasks);
+    if (seen == 0) {
+        snprintf(why, whylen, "process %ld has no threads left", (long)pid);
+        return -1;
+    }
 
     snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);

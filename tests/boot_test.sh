@@ -251,6 +251,8 @@ if [ -n "$boot_config" ]; then
     if grep -q "$(printf '\033')" "$dir/state.log"; then
         fail "control bytes in a name: wardend's log has an ESC byte"
     fi
+    expect "a traced thread, wardend's log" state.log \
+        'cannot measure pid [0-9]+: process [0-9]+ is being traced \(thread [0-9]+, by [0-9]+\)'
     expect "exec after connect, wardend's log" state.log \
         "cannot measure pid [0-9]+: process [0-9]+ runs another program than when it connected"
 fi

@@ -6,13 +6,16 @@
  *
  *   test_boot_config unix:SOCKET FIRMWARE_KEY WORK_DIR
  */
-#define _DEFAULT_SOURCE /* symlink(), mkfifo() */
+#define _GNU_SOURCE /* symlink(), mkfifo(), syscall() */
 
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,6 +205,69 @@ exec_after_connect(const char *address, const char *key)
     waitpid(connector, &wstatus, 0);
 }
 
+static int thread_tid_pipe[2];
+static int thread_stop_pipe[2];
+
+/* A second thread that says its id and waits to be let go. */
+static void *
+idle_thread(void *arg)
+{
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    char c;
+
+    (void)arg;
+    if (write(thread_tid_pipe[1], &tid, sizeof(tid)) != sizeof(tid) ||
+        read(thread_stop_pipe[0], &c, 1) != 1) {
+        return NULL;
+    }
+    return NULL;
+}
+
+/*
+ * ptrace attaches to one thread, and a tracer of any thread can write
+ * the whole process's memory: wardend must look at every thread's
+ * TracerPid, not only the main one's.
+ */
+static void
+traced_thread(const struct warden_firmware_sig *sig)
+{
+    pthread_t thread;
+    pid_t tid = 0, tracer;
+    int ready[2], wstatus;
+    char c = 0;
+
+    CHECK(pipe(thread_tid_pipe) == 0 && pipe(thread_stop_pipe) == 0);
+    CHECK(pipe(ready) == 0);
+    CHECK(pthread_create(&thread, NULL, idle_thread, NULL) == 0);
+    CHECK(read(thread_tid_pipe[0], &tid, sizeof(tid)) == sizeof(tid));
+    tracer = fork();
+    CHECK(tracer >= 0);
+    if (tracer == 0) {
+        c = ptrace(PTRACE_SEIZE, tid, NULL, NULL) == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1) {
+            _exit(1);
+        }
+        /* Traces until the test closes its end. */
+        if (read(thread_stop_pipe[0], &c, 1) < 0) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    CHECK(read(ready[0], &c, 1) == 1 && c == 'y');
+    CHECK(boot(sig, "app.conf") == WD_STATUS_NOT_MEASURED);
+    /* The tracer goes (and with it the trace): measured again. */
+    CHECK(write(thread_stop_pipe[1], "xx", 2) == 2);
+    CHECK(waitpid(tracer, &wstatus, 0) == tracer);
+    CHECK(pthread_join(thread, NULL) == 0);
+    CHECK(boot(sig, "app.conf") == WD_STATUS_OK);
+    close(ready[0]);
+    close(ready[1]);
+    close(thread_tid_pipe[0]);
+    close(thread_tid_pipe[1]);
+    close(thread_stop_pipe[0]);
+    close(thread_stop_pipe[1]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -237,6 +303,8 @@ main(int argc, char **argv)
     CHECK(boot(&with_config, "folder.conf") == WD_STATUS_NOT_MEASURED);
     CHECK(boot(&with_config, "/dev/zero") == WD_STATUS_NOT_MEASURED);
     hostile_names(&with_config);
+
+    traced_thread(&with_config);
 
     /* The companion kept serving through all of it. */
     CHECK(boot(&with_config, "app.conf") == WD_STATUS_OK);
