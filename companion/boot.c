@@ -94,7 +94,10 @@ wc_attest_statement(const struct wc_companion *c, const struct wc_channel *ch,
     memcpy(out + n, challenge, challenge_len);
     n += challenge_len;
     out[n++] = (uint8_t)serial_len;
-    memcpy(out + n, serial, serial_len);
+    /* No serial record leaves serial unset: memcpy may not see it. */
+    if (serial_len > 0) {
+        memcpy(out + n, serial, serial_len);
+    }
     n += serial_len;
     out[n++] = (uint8_t)wc_lifecycle(c);
     out[n++] = WC_FW_VERSION_MAJOR;
@@ -114,6 +117,10 @@ wc_attest_statement(const struct wc_companion *c, const struct wc_channel *ch,
 void
 wc_boot_forget_all(struct wc_companion *c)
 {
+    /*
+     * 64 bits: RESET is anyone's to send, and a count that came round
+     * would make reports it voided count again.
+     */
     c->boot_epoch++;
     /* 0 is what a fresh channel holds: it must never be current. */
     if (c->boot_epoch == 0) {

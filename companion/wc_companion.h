@@ -36,7 +36,7 @@ struct wc_channel {
      * The host's last boot report (boot.h), valid while boot_epoch is
      * the companion's: a reset forgets every report at once.
      */
-    uint32_t boot_epoch;
+    uint64_t boot_epoch;
     uint8_t boot_result; /* WD_BOOT_* */
     uint32_t host_version;
     uint8_t measurement[WD_MEASUREMENT_LEN];
@@ -56,7 +56,7 @@ struct wc_companion {
      */
     const struct wc_channel *owner;
     struct wc_channel *current; /* channel of the running command */
-    uint32_t boot_epoch;        /* boot reports of older epochs are void */
+    uint64_t boot_epoch;        /* boot reports of older epochs are void */
     uint8_t req_cmd;
     size_t req_len;
     uint8_t req[WD_MAX_MESSAGE];

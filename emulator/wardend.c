@@ -108,6 +108,8 @@ struct client {
     int fd; /* -1: slot free */
     unsigned long session;
     pid_t pid; /* the peer's, from SO_PEERCRED; 0 if unknown */
+    /* What pid was at accept (start_time 0: unknown, never measured). */
+    struct wemu_process_id process;
     struct wc_channel ch;
     unsigned long requests;
     unsigned long errors;
@@ -159,20 +161,39 @@ static void
 log_msg(const char *fmt, ...)
 {
     static const char prefix[] = "wardend: ";
-    char line[1024];
-    size_t len = sizeof(prefix) - 1;
+    static const char hex[] = "0123456789abcdef";
+    char text[1024], line[1024];
+    size_t len = sizeof(prefix) - 1, i;
     va_list ap;
     int n;
 
     memcpy(line, prefix, len);
     va_start(ap, fmt);
-    n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+    n = vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     if (n < 0) {
         return;
     }
-    len +=
-        (size_t)n < sizeof(line) - len - 1 ? (size_t)n : sizeof(line) - len - 2;
+    /*
+     * Messages carry what peers sent (a configuration's name): a byte
+     * that is not printable ASCII is written as \xNN, so that no peer
+     * can start a line of its own or drive the terminal showing the log.
+     */
+    for (i = 0; text[i] != '\0' && len + 5 < sizeof(line); i++) {
+        unsigned char b = (unsigned char)text[i];
+
+        if (b >= 0x20 && b < 0x7f && b != '\\') {
+            line[len++] = (char)b;
+        } else if (b == '\\') {
+            line[len++] = '\\';
+            line[len++] = '\\';
+        } else {
+            line[len++] = '\\';
+            line[len++] = 'x';
+            line[len++] = hex[b >> 4];
+            line[len++] = hex[b & 15];
+        }
+    }
     line[len++] = '\n';
     /* One write per line, so that lines never mix with another's. */
     n = (int)write(STDERR_FILENO, line, len);
@@ -781,6 +802,7 @@ client_accept(int lfd)
 {
     struct ucred cred;
     socklen_t credlen = sizeof(cred);
+    char why[256];
     struct client *c = NULL;
     long long now;
     unsigned i;
@@ -834,6 +856,11 @@ client_accept(int lfd)
     c->ch.peer = c;
     log_msg("session %lu open: pid %ld uid %ld", c->session, (long)cred.pid,
             (long)cred.uid);
+    if (wemu_identify_process(c->pid, &c->process, why, sizeof(why)) != 0) {
+        log_msg("session %lu: cannot identify pid %ld, so cannot measure "
+                "it: %s",
+                c->session, (long)c->pid, why);
+    }
 }
 
 /*
@@ -853,8 +880,8 @@ measure_peer(void *ctx, const void *peer, const char *config,
     if (c == NULL) {
         return -1;
     }
-    if (wemu_measure_process(c->pid, config, config_len, image_hash,
-                             config_hash, why, sizeof(why)) != 0) {
+    if (wemu_measure_process(c->pid, &c->process, config, config_len,
+                             image_hash, config_hash, why, sizeof(why)) != 0) {
         log_msg("session %lu: cannot measure pid %ld: %s", c->session,
                 (long)c->pid, why);
         return -1;

@@ -2,9 +2,14 @@
  * Secure boot reports, attestation and reset, host side; see warden.h.
  * The companion decides everything: this file only carries bytes.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "wd_proto.h"
@@ -18,21 +23,46 @@ warden_firmware_sig_read(struct warden_dev *dev, const char *path,
                          struct warden_firmware_sig *sig)
 {
     uint8_t buf[SIG_FILE_HEAD + WARDEN_FIRMWARE_SIG_MAX + 1];
-    size_t n;
-    FILE *f;
+    struct stat st;
+    size_t n = 0;
+    ssize_t got;
+    int fd;
 
     if (dev == NULL || path == NULL || sig == NULL) {
         return WARDEN_ERR_ARGUMENT;
     }
     memset(sig, 0, sizeof(*sig));
-    f = fopen(path, "rb");
-    if (f == NULL) {
+    /* Not blocking: opening a FIFO nobody writes to would hang here. */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         return warden_dev_fail(dev, WARDEN_ERR_ARGUMENT,
                                "firmware signature %s: %s", path,
                                strerror(errno));
     }
-    n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return warden_dev_fail(dev, WARDEN_ERR_ARGUMENT,
+                               "firmware signature %s: not a regular file",
+                               path);
+    }
+    /* One byte more than the longest tells a file that is too long. */
+    while (n < sizeof(buf)) {
+        got = read(fd, buf + n, sizeof(buf) - n);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            break;
+        }
+        n += (size_t)got;
+    }
+    close(fd);
+    if (n == sizeof(buf)) {
+        return warden_dev_fail(dev, WARDEN_ERR_ARGUMENT,
+                               "firmware signature %s: over %d bytes: not a "
+                               "firmware signature file",
+                               path, SIG_FILE_HEAD + WARDEN_FIRMWARE_SIG_MAX);
+    }
     if (n < SIG_FILE_HEAD || memcmp(buf, SIG_FILE_MAGIC, 4) != 0 ||
         buf[4] != SIG_FILE_FORMAT) {
         return warden_dev_fail(dev, WARDEN_ERR_ARGUMENT,

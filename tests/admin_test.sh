@@ -128,6 +128,16 @@ run "make root-replace" 0 mk root-replace $sa --counter 1 "$pki/root.pem" \
     "$pki2/root.pem" -o "$dir/replace.bin" &&
     expect "make root-replace" out "replace a root certificate for test-0001, counter 1"
 run "show" 0 mk show "$dir/replace.bin" && expect "show" out "^counter +1$"
+# The serial is printed: a file carrying terminal control bytes there
+# (ESC, or a NUL that cuts it short) is refused, not echoed.
+for octal in 033 000 177 040; do
+    cp "$dir/replace.bin" "$dir/ctl.bin"
+    printf "\\$octal" | dd of="$dir/ctl.bin" bs=1 seek=8 conv=notrunc \
+        2>/dev/null
+    run "show, serial with byte \\$octal" 1 mk show "$dir/ctl.bin" &&
+        expect "show, serial with byte \\$octal" err \
+            "ctl.bin: serial has byte 0x[0-9a-f]{2} at 1: not printable ASCII, so not a serial number"
+done
 
 refused "other device" b 1 "made for device test-0001, this companion is test-0002 \\(WRONG_DEVICE\\)" \
     "$warden" --companion "$b" admin apply "$dir/replace.bin"

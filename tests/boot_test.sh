@@ -95,6 +95,40 @@ run "broken signature file" 0 sh -c "'$dir/unsigned/warden' \
     expect "broken signature file" err 'withheld: device key locked'
 wt_wait_server
 
+# A signature file that is too long (a good header, then more), only a
+# header, or a FIFO nobody writes to (which must not hang the tool).
+{
+    printf 'WSIG\001\000\000\000\001\110'
+    head -c 5000 /dev/zero
+} >"$dir/unsigned/warden.wsig"
+server long-sig -verify
+run "signature file too long" 0 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "signature file too long" err \
+        "secure boot +not verified: firmware signature .*warden.wsig: over 114 bytes: not a firmware signature file" &&
+    expect "signature file too long" err 'withheld: device key locked'
+stop_server
+
+printf 'WSIG\001' >"$dir/unsigned/warden.wsig"
+server short-sig -verify
+run "signature file cut short" 0 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "signature file cut short" err \
+        "secure boot +not verified: firmware signature .*warden.wsig: not a Warden firmware signature file" &&
+    expect "signature file cut short" err 'withheld: device key locked'
+stop_server
+
+rm -f "$dir/unsigned/warden.wsig"
+mkfifo "$dir/unsigned/warden.wsig"
+server fifo-sig -verify
+run "signature file a FIFO" 0 timeout 60 sh -c "'$dir/unsigned/warden' \
+--companion '$address' connect localhost $port <'$dir/in'" &&
+    expect "signature file a FIFO" err \
+        "secure boot +not verified: firmware signature .*warden.wsig: not a regular file" &&
+    expect "signature file a FIFO" err 'withheld: device key locked'
+stop_server
+rm -f "$dir/unsigned/warden.wsig"
+
 # The signed tool, but started with the loader told where else to find
 # code (LD_LIBRARY_PATH, like LD_PRELOAD and LD_AUDIT; a folder that does
 # not exist, so that the program runs as always): not measured.
@@ -108,6 +142,19 @@ wt_wait_server
 expect "LD_LIBRARY_PATH, wardend's log" state.log \
     'cannot measure pid [0-9]+: process [0-9]+ was started with LD_LIBRARY_PATH set'
 
+# The same injector behind a long environment: wardend once read only the
+# first 8 KB of /proc/PID/environ, so a variable past that was not seen.
+pad=$(head -c 20000 /dev/zero | tr '\0' 'x')
+server injector-late -verify
+run "LD_LIBRARY_PATH after 20 KB" 0 env -i "PAD=$pad" \
+    LD_LIBRARY_PATH=/nonexistent "$warden" --companion "$address" connect \
+    localhost "$port" <"$dir/in" &&
+    expect "LD_LIBRARY_PATH after 20 KB" err \
+        'secure boot +not verified: BOOT: companion refused: host firmware could not be measured' &&
+    expect "LD_LIBRARY_PATH after 20 KB" err 'withheld: device key locked'
+stop_server
+unset pad
+
 # ---- sign-firmware: bad input ---------------------------------------------
 
 run "sign-firmware, not a key" 1 "$warden" sign-firmware "$pki/root.pem" 1 \
@@ -119,6 +166,25 @@ run "sign-firmware, bad version" 2 "$warden" sign-firmware \
 run "sign-firmware, missing binary" 1 "$warden" sign-firmware \
     "$pki/firmware.key" 1 "$dir/nothing" &&
     expect "sign-firmware, missing binary" err 'nothing'
+
+# A write that fails (here: the file size limit, which a pipe is not
+# held to, so the message still gets out) leaves the file that was there
+# as it was: once it was cut to nothing.
+echo "earlier signature" >"$dir/keep.wsig"
+sh -c "trap '' XFSZ; ulimit -f 0; '$warden' sign-firmware --out \
+'$dir/keep.wsig' '$pki/firmware.key' 1 '$dir/unsigned/warden' \
+|| echo \"exit status \$?\" >&2" 2>&1 | cat >"$dir/xfsz.err"
+expect "sign-firmware, write fails" xfsz.err 'keep.wsig: cannot write'
+expect "sign-firmware, write fails: its status" xfsz.err '^exit status 1$'
+expect "sign-firmware, write fails: file kept" keep.wsig '^earlier signature$'
+if ls "$dir"/keep.wsig?* >/dev/null 2>&1; then
+    fail "sign-firmware, write fails: a temporary file was left behind"
+fi
+# What is not a file is written into, never replaced.
+run "sign-firmware to /dev/full" 1 "$warden" sign-firmware --out /dev/full \
+    "$pki/firmware.key" 1 "$dir/unsigned/warden" &&
+    expect "sign-firmware to /dev/full" err '/dev/full: cannot write'
+[ -c /dev/full ] || fail "sign-firmware to /dev/full: it is no longer a device"
 
 # ---- attestation -----------------------------------------------------------
 
@@ -147,6 +213,24 @@ if [ -n "$boot_config" ]; then
         expect "configuration" out 'test_boot_config: [0-9]+ passed, 0 failed'
     expect "configuration, wardend's log" state.log \
         'cannot measure pid [0-9]+: configuration missing.conf: No such file'
+    expect "configuration, a FIFO, wardend's log" state.log \
+        'cannot measure pid [0-9]+: the configuration is not a regular file'
+    expect "configuration, /proc, wardend's log" state.log \
+        'cannot measure pid [0-9]+: the configuration is in /proc, /sys or a like file system'
+    expect "configuration, over 16 MB, wardend's log" state.log \
+        'cannot measure pid [0-9]+: the configuration is over 16777216 bytes'
+    expect "control bytes in a name, wardend's log" state.log \
+        'configuration evil\\x0awardend: forged line\\x1b\[2J\.conf: No such file'
+    if grep -q '^wardend: forged line' "$dir/state.log"; then
+        fail "control bytes in a name: wardend's log has a forged line"
+    fi
+    if grep -q "$(printf '\033')" "$dir/state.log"; then
+        fail "control bytes in a name: wardend's log has an ESC byte"
+    fi
+    expect "a traced thread, wardend's log" state.log \
+        'cannot measure pid [0-9]+: process [0-9]+ is being traced \(thread [0-9]+, by [0-9]+\)'
+    expect "exec after connect, wardend's log" state.log \
+        "cannot measure pid [0-9]+: process [0-9]+ runs another program than when it connected"
 fi
 
 kill -0 "$wardend_pid" 2>/dev/null || fail "wardend stopped"

@@ -111,8 +111,9 @@ set_tests_properties(gnutls_interop PROPERTIES TIMEOUT 300
 # Secure boot gating and attestation through wardend's own measurement;
 # test_boot_config signs itself and reports a configuration file.
 add_executable(test_boot_config test_boot_config.c)
+find_package(Threads REQUIRED)
 target_link_libraries(test_boot_config PRIVATE warden warden_toolkit
-  wt_support warden_strict)
+  wt_support warden_strict Threads::Threads)
 add_test(NAME boot
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/boot_test.sh
     $<TARGET_FILE:wardend> $<TARGET_FILE:warden_tool>

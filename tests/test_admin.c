@@ -744,6 +744,84 @@ test_decommission(void)
     CHECK(status_u64(WD_ASTAT_COUNTER) == 1);
 }
 
+/*
+ * Correctly signed updates whose payloads are damaged: the signature
+ * vouches for the bytes, not for their sense, so each operation's own
+ * parser meets them. Empty, short, cut-off and overlong certificates,
+ * lengths one either side of the fixed ones, and seeded random bytes,
+ * for every operation and a few unknown ones. A refusal leaves storage
+ * byte for byte and the counter as it was; an update that happens to
+ * make sense (a time floor) may pass. The companion keeps serving.
+ */
+static void
+test_signed_garbage(void)
+{
+    static uint8_t cert[2048], payload[2048 + 64];
+    static const unsigned ops[] = {1, 2, 3, 4, 5, 6, 7, 8, 0, 9, 255};
+    uint64_t rng = 0x6761726261676521ULL, counter;
+    size_t cert_len, lens[12], len;
+    unsigned i, j, k;
+    enum wd_status got;
+
+    locked_device(77);
+    boot();
+    cert_len = wt_ca_cert(&stranger_ca, cert, sizeof(cert));
+    CHECK(cert_len > 100);
+    lens[0] = 0;
+    lens[1] = 1;
+    lens[2] = 2;
+    lens[3] = 7;
+    lens[4] = 9;
+    lens[5] = 31;
+    lens[6] = 33;
+    lens[7] = 32 + cert_len / 2;
+    lens[8] = 32 + cert_len - 1;
+    lens[9] = 32 + cert_len + 1;
+    lens[10] = 2 + cert_len + 1;
+    lens[11] = 300;
+    for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        for (j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+            for (k = 0; k < 3; k++) {
+                len = lens[j];
+                /* 0: a certificate at either offset; then random bytes. */
+                if (k == 0) {
+                    memset(payload, 0, sizeof(payload));
+                    payload[0] = WD_CERT_DEVICE;
+                    payload[1] = (uint8_t)j;
+                    memcpy(payload + (j % 2 ? 2 : 32), cert, cert_len);
+                } else {
+                    size_t b;
+
+                    for (b = 0; b < len; b++) {
+                        rng = rng * 6364136223846793005ULL +
+                              1442695040888963407ULL;
+                        payload[b] = (uint8_t)(rng >> 56);
+                    }
+                    if (k == 2) {
+                        payload[0] = WD_CERT_DEVICE; /* past the first test */
+                    }
+                }
+                if (ops[i] == WD_ADMIN_OP_DECOMMISSION && len == 0) {
+                    continue; /* the one well-formed decommission */
+                }
+                counter = status_u64(WD_ASTAT_COUNTER);
+                memcpy(snapshot, mp.storage, sizeof(snapshot));
+                make(&admin_key, ops[i], SERIAL, counter + 1, payload, len);
+                got = apply();
+                if (got == WD_STATUS_OK) {
+                    CHECK(ops[i] == WD_ADMIN_OP_TIME_FLOOR);
+                    CHECK(status_u64(WD_ASTAT_COUNTER) == counter + 1);
+                } else {
+                    CHECK(memcmp(snapshot, mp.storage, sizeof(snapshot)) == 0);
+                    CHECK(status_u64(WD_ASTAT_COUNTER) == counter);
+                }
+                CHECK(call(WD_CMD_GET_INFO, NULL, 0) == WD_STATUS_OK);
+                CHECK(resp[4] == WD_LIFECYCLE_OPERATIONAL);
+            }
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -761,6 +839,7 @@ main(void)
     test_time_floor();
     test_key_rotation();
     test_decommission();
+    test_signed_garbage();
     wc_companion_wipe(&comp);
     tk_admin_key_wipe(&admin_key);
     tk_admin_key_wipe(&stranger_key);

@@ -47,6 +47,7 @@
 #include "memplat.h"
 #include "records.h"
 #include "wc_companion.h"
+#include "wd_admin.h"
 
 #define CHANNELS 3
 #define FRAMES_PER_ROUND 40000
@@ -233,6 +234,10 @@ read_only(unsigned cmd)
     case WD_CMD_CSR_CREATE:
     case WD_CMD_CERT_INFO:
     case WD_CMD_CERT_READ:
+    case WD_CMD_BOOT:
+    case WD_CMD_ATTEST:
+    case WD_CMD_RESET:
+    case WD_CMD_ADMIN_STATUS:
         return 1;
     }
     return 0;
@@ -680,13 +685,85 @@ mutate(uint8_t *data, size_t len)
     }
 }
 
-/* A provisioning request body in data; returns its length. */
+/*
+ * A provisioning, BOOT, ATTEST, RESET or admin request body in data;
+ * returns its length.
+ */
 static size_t
 provisioning_request(uint8_t *cmd, uint8_t *data)
 {
     size_t len = 0, i;
 
-    switch (rnd(9)) {
+    switch (rnd(13)) {
+    case 9: {
+        /* BOOT: version, signature, configuration name; lengths lie. */
+        size_t sig_len = rnd(4) ? 70 + rnd(35) : rnd(256);
+        size_t name_len = rnd(4) ? rnd(20) : rnd(256);
+
+        *cmd = WD_CMD_BOOT;
+        rnd_fill(data, 4);
+        data[4] = (uint8_t)sig_len;
+        data[5] = 0x30;
+        rnd_fill(data + 6, sig_len);
+        len = 5 + sig_len;
+        data[len] = (uint8_t)name_len;
+        for (i = 0; i < name_len; i++) {
+            data[len + 1 + i] = (uint8_t)(rnd(16) ? 'a' + rnd(26) : rnd(256));
+        }
+        len += 1 + name_len;
+        if (rnd(4) == 0) {
+            len += rnd(3) ? 1 : rnd(200); /* trailing bytes */
+        }
+        break;
+    }
+    case 10:
+        *cmd = WD_CMD_ATTEST;
+        len = rnd(3) ? 16 + rnd(49) : rnd(200);
+        rnd_fill(data, len);
+        break;
+    case 11:
+        *cmd = rnd(2) ? WD_CMD_RESET : WD_CMD_ADMIN_STATUS;
+        len = rnd(4) ? 0 : 1 + rnd(3);
+        rnd_fill(data, len);
+        break;
+    case 12: {
+        /* ADMIN_UPDATE: the layout of wd_admin.h, fields random. */
+        size_t serial_len = rnd(4) ? 1 + rnd(WD_SERIAL_MAX) : rnd(256);
+        size_t payload_len = rnd(4) ? rnd(ca_cert_len + 40) : rnd(65536);
+        size_t sig_len = rnd(4) ? 70 + rnd(35) : rnd(65536);
+
+        *cmd = WD_CMD_ADMIN_UPDATE;
+        memcpy(data, WD_ADMIN_MAGIC, WD_ADMIN_MAGIC_LEN);
+        data[4] = (uint8_t)(rnd(4) ? 1 + rnd(2) : rnd(256));
+        data[5] = (uint8_t)(rnd(8) ? 1 + rnd(8) : rnd(256));
+        data[6] = (uint8_t)serial_len;
+        len = 7;
+        for (i = 0; i < serial_len && len < 300; i++) {
+            data[len++] = (uint8_t)(0x20 + rnd(0x60));
+        }
+        rnd_fill(data + len, 8);
+        if (rnd(2)) {
+            memset(data + len, 0, 7); /* a small, plausible counter */
+        }
+        len += 8;
+        wd_put16(data + len, (uint16_t)payload_len);
+        len += 2;
+        if (payload_len > 2 + ca_cert_len) {
+            payload_len = 2 + ca_cert_len;
+        }
+        data[len] = (uint8_t)rnd(3);
+        data[len + 1] = (uint8_t)rnd(4);
+        memcpy(data + len + 2, ca_cert, ca_cert_len);
+        len += payload_len;
+        wd_put16(data + len, (uint16_t)sig_len);
+        len += 2;
+        if (sig_len > WD_ADMIN_SIG_MAX + 8) {
+            sig_len = WD_ADMIN_SIG_MAX + 8;
+        }
+        rnd_fill(data + len, sig_len);
+        len += sig_len;
+        break;
+    }
     case 0:
         *cmd = WD_CMD_KEY_GENERATE;
         data[0] = (uint8_t)(rnd(8) ? 1 + rnd(2) : rnd(256));

@@ -1716,6 +1716,66 @@ test_secure_boot(void)
     CHECK(!handshake(&required, "localhost", NONE));
     finish();
 
+    /*
+     * Two programs on two channels. A good report on the other channel
+     * unlocks nothing on this one, even with a session begun before it.
+     */
+    n = boot_request(firmware, m, 7, 7, "app.conf", req);
+    CHECK(wt_call(&comp, &other, WD_CMD_BOOT, req, n, resp, &resp_len) ==
+          WD_STATUS_OK);
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+    CHECK(handshake(&optional, "localhost", NONE));
+    CHECK(!client_cert_sent());
+    finish();
+
+    /*
+     * RESET from the other channel while this channel's handshake is in
+     * flight (ClientHello sent, no server flight yet): the session is
+     * gone for its owner too, this channel's report is forgotten, and
+     * the companion answers both channels as before.
+     */
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_OK);
+    {
+        uint8_t open[24] = {0};
+        uint8_t session;
+
+        open[8] = 9;
+        memcpy(open + 9, "localhost", 9);
+        CHECK(call(WD_CMD_TLS_OPEN, open, 8 + 1 + 9 + 3) == WD_STATUS_OK);
+        session = resp[0];
+        CHECK(wt_call(&comp, &other, WD_CMD_RESET, NULL, 0, resp, &resp_len) ==
+              WD_STATUS_OK);
+        CHECK(call(WD_CMD_TLS_STATUS, &session, 1) == WD_STATUS_NO_SESSION);
+        CHECK(call(WD_CMD_TLS_CLOSE, &session, 1) == WD_STATUS_NO_SESSION);
+    }
+    CHECK(call(WD_CMD_ATTEST, challenge, 16) == WD_STATUS_OK);
+    CHECK(warden_attestation_parse(resp + 2, wd_get16(resp), &a) == 0);
+    CHECK(a.boot_result == WARDEN_BOOT_NONE);
+    CHECK(wt_call(&comp, &other, WD_CMD_ATTEST, challenge, 16, resp,
+                  &resp_len) == WD_STATUS_OK);
+    CHECK(warden_attestation_parse(resp + 2, wd_get16(resp), &a) == 0);
+    CHECK(a.boot_result == WARDEN_BOOT_NONE);
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+    CHECK(call(WD_CMD_BOOT, req, n) == WD_STATUS_OK);
+    CHECK(handshake(&required, "localhost", NONE));
+    CHECK(client_cert_sent());
+    finish();
+
+    /*
+     * However many RESETs come (a program can send them in a loop), a
+     * report they voided stays void: the count must not come round to
+     * the report's again. Moved on here by 2^32 - 1 resets at once.
+     */
+    comp.boot_epoch += 0xffffffffu;
+    CHECK(call(WD_CMD_RESET, NULL, 0) == WD_STATUS_OK);
+    CHECK(call(WD_CMD_ATTEST, challenge, 16) == WD_STATUS_OK);
+    CHECK(warden_attestation_parse(resp + 2, wd_get16(resp), &a) == 0);
+    CHECK(a.boot_result == WARDEN_BOOT_NONE);
+    CHECK(!handshake(&required, "localhost", NONE));
+    finish();
+
     EVP_PKEY_free(firmware);
     EVP_PKEY_free(stranger);
 }

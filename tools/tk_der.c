@@ -3,13 +3,15 @@
  * and a strict DER reader just large enough for the tool's checks (the
  * companion has its own; the two sides share no code).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath(), mkstemp() */
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "toolkit.h"
 
@@ -64,18 +66,13 @@ tk_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
     return ret;
 }
 
-int
-tk_write_file(const char *path, const void *data, size_t len, struct tk_err *e)
+/* Writes straight into what path names: a device, a FIFO. */
+static int
+write_through(const char *path, const void *data, size_t len, struct tk_err *e)
 {
     FILE *f;
     int bad;
 
-    if (strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-            return tk_fail(e, "cannot write the output: %s", strerror(errno));
-        }
-        return 0;
-    }
     f = fopen(path, "wb");
     if (f == NULL) {
         return tk_fail(e, "%s: cannot create: %s", path, strerror(errno));
@@ -85,6 +82,97 @@ tk_write_file(const char *path, const void *data, size_t len, struct tk_err *e)
         return tk_fail(e, "%s: cannot write: %s", path, strerror(errno));
     }
     return 0;
+}
+
+/*
+ * data into a temporary file beside where, renamed to where once whole;
+ * it gets old's permissions (NULL: new, 0666 less the umask). path is
+ * the name the user gave, for messages.
+ */
+static int
+write_file(const char *where, const char *path, const struct stat *old,
+           const void *data, size_t len, struct tk_err *e)
+{
+    char *tmp;
+    mode_t mask;
+    FILE *f;
+    int fd, bad, saved;
+
+    tmp = malloc(strlen(where) + 8);
+    if (tmp == NULL) {
+        return tk_fail(e, "%s: out of memory", path);
+    }
+    sprintf(tmp, "%s.XXXXXX", where);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        tk_fail(e, "%s: cannot create: %s", path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    /* mkstemp makes it 0600. */
+    if (old != NULL) {
+        (void)fchmod(fd, old->st_mode & 07777);
+    } else {
+        mask = umask(0);
+        umask(mask);
+        (void)fchmod(fd, 0666 & ~mask);
+    }
+    f = fdopen(fd, "wb");
+    if (f == NULL) {
+        saved = errno;
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return tk_fail(e, "%s: cannot write: %s", path, strerror(saved));
+    }
+    bad = fwrite(data, 1, len, f) != len;
+    saved = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!bad && rename(tmp, where) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        free(tmp);
+        return tk_fail(e, "%s: cannot write: %s", path, strerror(saved));
+    }
+    free(tmp);
+    return 0;
+}
+
+/*
+ * A file (new or not) is written as a temporary file beside path and
+ * renamed over it, so that a write that fails (disk full, size limit)
+ * leaves whatever path held: nothing half-written under its name. What
+ * is not a file (a device, a FIFO) is written through, never replaced.
+ */
+int
+tk_write_file(const char *path, const void *data, size_t len, struct tk_err *e)
+{
+    struct stat st;
+    char *target;
+    int exists, ret;
+
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+            return tk_fail(e, "cannot write the output: %s", strerror(errno));
+        }
+        return 0;
+    }
+    exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+        return write_through(path, data, len, e);
+    }
+    /* A symbolic link keeps pointing where it did: its target changes. */
+    target = realpath(path, NULL);
+    ret = write_file(target != NULL ? target : path, path, exists ? &st : NULL,
+                     data, len, e);
+    free(target);
+    return ret;
 }
 
 int

@@ -206,6 +206,19 @@ tk_update_parse(const uint8_t *buf, size_t len, const char *source,
         return tk_fail(e, "%s: serial length %zu: damaged or truncated", source,
                        serial_len);
     }
+    /*
+     * What tk_update_make allows and a companion stores. The serial is
+     * printed (show, refusals): control bytes would reach the terminal,
+     * and a NUL would show a shorter serial than the one signed.
+     */
+    for (off = 0; off < serial_len; off++) {
+        if (buf[7 + off] < 0x21 || buf[7 + off] > 0x7e) {
+            return tk_fail(e,
+                           "%s: serial has byte 0x%02x at %zu: not printable "
+                           "ASCII, so not a serial number",
+                           source, buf[7 + off], off);
+        }
+    }
     memcpy(u->serial, buf + 7, serial_len);
     u->serial[serial_len] = '\0';
     off = 7 + serial_len;
