@@ -107,7 +107,7 @@ run "signature file too long" 0 sh -c "'$dir/unsigned/warden' \
     expect "signature file too long" err \
         "secure boot +not verified: firmware signature .*warden.wsig: over 114 bytes: not a firmware signature file" &&
     expect "signature file too long" err 'withheld: device key locked'
-stop_server
+wt_wait_server
 
 printf 'WSIG\001' >"$dir/unsigned/warden.wsig"
 server short-sig -verify
@@ -116,7 +116,7 @@ run "signature file cut short" 0 sh -c "'$dir/unsigned/warden' \
     expect "signature file cut short" err \
         "secure boot +not verified: firmware signature .*warden.wsig: not a Warden firmware signature file" &&
     expect "signature file cut short" err 'withheld: device key locked'
-stop_server
+wt_wait_server
 
 rm -f "$dir/unsigned/warden.wsig"
 mkfifo "$dir/unsigned/warden.wsig"
@@ -126,7 +126,7 @@ run "signature file a FIFO" 0 timeout 60 sh -c "'$dir/unsigned/warden' \
     expect "signature file a FIFO" err \
         "secure boot +not verified: firmware signature .*warden.wsig: not a regular file" &&
     expect "signature file a FIFO" err 'withheld: device key locked'
-stop_server
+wt_wait_server
 rm -f "$dir/unsigned/warden.wsig"
 
 # The signed tool, but started with the loader told where else to find
@@ -152,7 +152,7 @@ run "LD_LIBRARY_PATH after 20 KB" 0 env -i "PAD=$pad" \
     expect "LD_LIBRARY_PATH after 20 KB" err \
         'secure boot +not verified: BOOT: companion refused: host firmware could not be measured' &&
     expect "LD_LIBRARY_PATH after 20 KB" err 'withheld: device key locked'
-stop_server
+wt_wait_server
 unset pad
 
 # ---- sign-firmware: bad input ---------------------------------------------
