@@ -119,7 +119,9 @@ tk_firmware_sign(const char *key_path, uint32_t version,
     *out_len = 10 + sig_len;
     rc = 0;
 out:
-    memset(&dec, 0, sizeof(dec));
+    tk_wipe(&dec, sizeof(dec));
+    tk_wipe(&hc, sizeof(hc));
+    tk_wipe(digest, sizeof(digest));
     return rc;
 }
 

@@ -23,8 +23,8 @@ struct sink {
     int overflow; /* over OBJECT_MAX, or out of memory */
 };
 
-static void
-wipe(void *p, size_t len)
+void
+tk_wipe(void *p, size_t len)
 {
     volatile uint8_t *v = p;
 
@@ -61,7 +61,7 @@ sink_push(void *ctx, const void *src, size_t len)
             memcpy(nb, s->buf, s->len);
         }
         if (s->buf != NULL) {
-            wipe(s->buf, s->cap);
+            tk_wipe(s->buf, s->cap);
         }
         free(s->buf);
         s->buf = nb;
@@ -75,7 +75,7 @@ static void
 sink_free(struct sink *s)
 {
     if (s->buf != NULL) {
-        wipe(s->buf, s->cap);
+        tk_wipe(s->buf, s->cap);
     }
     free(s->buf);
     memset(s, 0, sizeof(*s));
@@ -88,7 +88,7 @@ tk_blobs_free(struct tk_blobs *out)
 
     for (i = 0; i < out->count; i++) {
         if (out->item[i].data != NULL) {
-            wipe(out->item[i].data, out->item[i].len);
+            tk_wipe(out->item[i].data, out->item[i].len);
         }
         free(out->item[i].data);
     }
@@ -293,7 +293,7 @@ tk_pem_read_file(const char *path, const char *label, struct tk_blobs *out,
         return -1;
     }
     ret = tk_pem_decode(text, len, label, path, out, e);
-    wipe(text, len);
+    tk_wipe(text, len);
     free(text);
     return ret;
 }

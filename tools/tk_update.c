@@ -13,20 +13,10 @@
 /* Largest file an admin key may be. */
 #define KEY_FILE_MAX 16384
 
-static void
-wipe(void *p, size_t len)
-{
-    volatile uint8_t *v = p;
-
-    while (len--) {
-        *v++ = 0;
-    }
-}
-
 void
 tk_admin_key_wipe(struct tk_admin_key *k)
 {
-    wipe(k, sizeof(*k));
+    tk_wipe(k, sizeof(*k));
 }
 
 /* Decodes one SEC1 or PKCS#8 private key into k. */
@@ -67,7 +57,7 @@ decode_key(const uint8_t *der, size_t len, const char *path,
     k->sk.xlen = sk->xlen;
     ret = 0;
 out:
-    wipe(&dc, sizeof(dc));
+    tk_wipe(&dc, sizeof(dc));
     return ret;
 }
 
@@ -100,7 +90,7 @@ tk_admin_key_read(const char *path, struct tk_admin_key *k, struct tk_err *e)
         ret = decode_key(blobs.item[0].data, blobs.item[0].len, path, k, e);
         tk_blobs_free(&blobs);
     }
-    wipe(text, len);
+    tk_wipe(text, len);
     free(text);
     return ret;
 }
@@ -171,7 +161,7 @@ tk_update_make(const struct tk_admin_key *k, unsigned op, const char *serial,
     update_digest(k->sk.curve, out, off, digest, &hash);
     sig_len = br_ecdsa_i31_sign_asn1(br_ec_get_default(), hash, digest, &k->sk,
                                      out + off + 2);
-    wipe(digest, sizeof(digest));
+    tk_wipe(digest, sizeof(digest));
     if (sig_len == 0) {
         return tk_fail(e, "signing with the admin key failed");
     }

@@ -29,6 +29,9 @@ struct tk_err {
     char msg[TK_ERR_MAX];
 };
 
+/* Zeroes len bytes at p in a way the compiler keeps (for secrets). */
+void tk_wipe(void *p, size_t len);
+
 /* Sets e->msg (e may be NULL) and returns -1. */
 int tk_fail(struct tk_err *e, const char *fmt, ...) TK_PRINTF(2, 3);
 
