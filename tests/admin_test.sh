@@ -199,6 +199,14 @@ run "status policy" 0 wa admin status &&
     expect "status policy" out "^groups +x25519, secp256r1$"
 connect "policy picks the suite" 0 "$pki2" &&
     expect "policy picks the suite" err "^  cipher suite +TLS_AES_256_GCM_SHA384$"
+# Offline: a policy may name TLS 1.2 suites, and one that names none of
+# either keeps every built-in suite (7 suites, 3 groups: 22 bytes).
+run "policy with a TLS 1.2 suite" 0 mk policy $sa --counter 99 \
+    --suite TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256 \
+    -o "$dir/p12.bin"
+mk policy $sa --counter 99 -o "$dir/pall.bin" >/dev/null
+run "default policy" 0 "$warden" admin show "$dir/pall.bin" &&
+    expect "default policy" out "payload +22 bytes"
 
 # ---- key rotation -----------------------------------------------------------
 

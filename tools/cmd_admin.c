@@ -70,9 +70,11 @@ usage_admin(FILE *out)
         "  root-remove ROOT.pem       stop trusting a root certificate\n"
         "  root-replace OLD.pem NEW.pem   NEW takes OLD's place\n"
         "  policy [--suite LIST] [--group LIST]\n"
-        "                             enable only these TLS 1.3 suites and\n"
-        "                             groups (left out: all built-in ones);\n"
-        "                             never more than the built-in policy\n"
+        "                             enable only these suites (TLS 1.3 and\n"
+        "                             TLS 1.2; naming no TLS 1.2 suite turns\n"
+        "                             TLS 1.2 off) and groups (left out: all\n"
+        "                             built-in ones); never more than the\n"
+        "                             built-in policy\n"
         "  key-rotate --subject NAME [--curve p256|p384]\n"
         "                             new device key; apply prints its CSR\n"
         "  install-cert CERT.pem [--index N]\n"
@@ -247,17 +249,24 @@ sha256(const uint8_t *p, size_t len, uint8_t out[32])
 static unsigned
 tls_code(const char *name, size_t len, int groups)
 {
-    static const unsigned suites[] = {WARDEN_TLS_AES_128_GCM_SHA256,
-                                      WARDEN_TLS_AES_256_GCM_SHA384,
-                                      WARDEN_TLS_AES_128_CCM_SHA256};
+    static const unsigned suites[] = {
+        WARDEN_TLS_AES_128_GCM_SHA256,
+        WARDEN_TLS_AES_256_GCM_SHA384,
+        WARDEN_TLS_AES_128_CCM_SHA256,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        WARDEN_TLS_ECDHE_ECDSA_WITH_AES_256_CCM};
     static const unsigned group_codes[] = {WARDEN_TLS_GROUP_X25519,
                                            WARDEN_TLS_GROUP_SECP256R1,
                                            WARDEN_TLS_GROUP_SECP384R1};
     const unsigned *list = groups ? group_codes : suites;
+    size_t count = groups ? sizeof(group_codes) / sizeof(group_codes[0])
+                          : sizeof(suites) / sizeof(suites[0]);
     const char *full;
     size_t i;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < count; i++) {
         full = groups ? warden_tls_group_name(list[i])
                       : warden_tls_suite_name(list[i]);
         if (strlen(full) == len && strncasecmp(full, name, len) == 0) {
@@ -271,9 +280,14 @@ tls_code(const char *name, size_t len, int groups)
 static int
 put_list(const char *text, int groups, uint8_t *out, size_t *n)
 {
+    /* Left out: every built-in one, TLS 1.2's included. */
     static const char *const all[] = {
         "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,"
-        "TLS_AES_128_CCM_SHA256",
+        "TLS_AES_128_CCM_SHA256,"
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,"
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,"
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM,"
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
         "x25519,secp256r1,secp384r1"};
     const char *p = text != NULL ? text : all[groups];
     unsigned code, count = 0, i;

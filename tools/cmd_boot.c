@@ -12,6 +12,7 @@
 
 #include "tk_firmware.h"
 #include "tool.h"
+#include "wd_proto.h"
 
 /*
  * Reports this program's firmware signature (EXE.wsig) so that the
@@ -201,13 +202,17 @@ run_attest(const struct tool_opts *o, int argc, char **argv)
     warden_close(&dev);
     if (tk_attest_verify(&a, challenge, sizeof(challenge), cert, cert_len,
                          &chain, &anchors, (int64_t)time(NULL), &e) != 0) {
-        ret = tool_fail("attest", "NOT GENUINE: %s", e.msg);
+        ret = tool_fail("attest", "NOT GENUINE: %s%s", e.msg,
+                        chain.count == 0 ? " (if the CA is a root, give the "
+                                           "intermediate CA that issued the "
+                                           "attestation certificate too)"
+                                         : "");
         goto out;
     }
     printf("genuine: the attestation key of a companion certified by %s\n",
            argv[0]);
     printf("  serial              %s\n", a.serial[0] ? a.serial : "(none)");
-    printf("  lifecycle           %u\n", a.lifecycle);
+    printf("  lifecycle           %s\n", wd_lifecycle_label(a.lifecycle));
     printf("  companion firmware  %u.%u.%u\n", a.fw_major, a.fw_minor,
            a.fw_patch);
     printf("  secure boot         %s\n", boot_text(a.boot_result));
