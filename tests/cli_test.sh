@@ -94,6 +94,16 @@ run "unreachable companion" 1 "$warden" --companion \
 run "bad address" 2 "$warden" --companion "tcp:localhost:1" status &&
     expect "bad address" err '^warden: bad companion address "tcp:localhost:1"'
 
+# connect on a companion that is not provisioned: the secure boot step
+# says why it cannot unlock anything (signed by a key it does not hold).
+wt_own_warden
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$dir/fw.key" >/dev/null 2>&1
+"$warden" sign-firmware "$dir/fw.key" 1 "$warden" >/dev/null
+run "connect, unprovisioned" 1 w connect --quiet 127.0.0.1 1 </dev/null &&
+    expect "connect, unprovisioned" err \
+        "secure boot not verified: the companion holds no firmware-signing key"
+
 # wardend still serves after all that
 run "status at the end" 0 w status
 

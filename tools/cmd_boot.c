@@ -41,9 +41,17 @@ tool_secure_boot(struct warden_dev *dev, const char *config, char *what,
                  sig_path);
         return 0;
     }
-    if (warden_firmware_sig_read(dev, sig_path, &sig) != WARDEN_ERR_OK ||
-        warden_boot(dev, &sig, config, m) != WARDEN_ERR_OK) {
+    if (warden_firmware_sig_read(dev, sig_path, &sig) != WARDEN_ERR_OK) {
         snprintf(what, whatlen, "not verified: %s", warden_error(dev));
+        return 0;
+    }
+    if (warden_boot(dev, &sig, config, m) != WARDEN_ERR_OK) {
+        if (tool_status(dev) == WD_STATUS_NOT_FOUND) {
+            snprintf(what, whatlen, "not verified: the companion holds no "
+                                    "firmware-signing key (not provisioned)");
+        } else {
+            snprintf(what, whatlen, "not verified: %s", warden_error(dev));
+        }
         return 0;
     }
     snprintf(what, whatlen,

@@ -152,10 +152,11 @@ parse_list(const char *text, int groups, unsigned *out, size_t *n)
 
 /* What the companion decided, on stderr. */
 static void
-tell(struct warden_tls *tls, const char *host, const char *port,
-     const char *boot)
+tell(struct warden_tls *tls, struct warden_dev *dev, const char *host,
+     const char *port, const char *boot)
 {
     struct warden_tls_info info;
+    struct warden_inventory inv;
     const char *suite, *group, *client;
 
     if (warden_tls_info(tls, &info) != WARDEN_ERR_OK) {
@@ -171,8 +172,13 @@ tell(struct warden_tls *tls, const char *host, const char *port,
     } else if (info.key_locked) {
         client = "requested, withheld: device key locked (host firmware "
                  "not verified)";
+    } else if (warden_inventory(dev, &inv) == WARDEN_ERR_OK &&
+               inv.device_chain == 0) {
+        client = "requested, not sent: no device certificate installed";
     } else {
-        client = "requested, not sent";
+        /* The companion sends its chain whenever its key can answer. */
+        client = "requested, not sent: the server accepts no signature "
+                 "scheme of the device key";
     }
     fprintf(stderr, "connected to %s port %s\n", host, port);
     fprintf(stderr, "  version             TLS %u.%u\n",
@@ -443,7 +449,7 @@ run_connect(const struct tool_opts *o, int argc, char **argv)
         }
     } else {
         if (!o->quiet) {
-            tell(&tls, argv[0], argv[1], boot);
+            tell(&tls, &dev, argv[0], argv[1], boot);
         }
         ret = relay(&tls);
     }
