@@ -153,6 +153,39 @@ wt_wait_server() {
     wait "$server" 2>/dev/null
 }
 
+# client NAME WANT_STATUS INPUT_FILE [CONNECT OPTIONS]: warden connect to
+# localhost at $port with INPUT_FILE as stdin; output in $dir/NAME.out
+# and .err. On a wrong exit status it shows stderr and what the server
+# said (wt_server_log NAME, which a test may redefine).
+client() {
+    name=$1
+    want=$2
+    input=$3
+    shift 3
+    checks=$((checks + 1))
+    timeout "${TLS_TEST_TIMEOUT:-30}" "$warden" --companion "$address" \
+        connect "$@" localhost "$port" <"$input" >"$dir/$name.out" \
+        2>"$dir/$name.err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "$name: exit status $got, expected $want"
+        sed 's/^/  stderr: /' "$dir/$name.err" >&2
+        wt_server_log "$name"
+        return 1
+    fi
+    return 0
+}
+
+wt_server_log() {
+    sed 's/^/  server: /' "$dir/$1.srv.err" >&2
+}
+
+# reversed FILE: what s_server -rev sends back for each line of FILE.
+reversed() {
+    awk '{ s = ""; for (i = length($0); i > 0; i--) s = s substr($0, i, 1);
+           print s }' "$1"
+}
+
 wt_summary() {
     echo "$me: $((checks - failures)) passed, $failures failed"
     [ "$failures" -eq 0 ]

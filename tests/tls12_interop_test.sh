@@ -82,34 +82,6 @@ chain="-cert_chain $pki/intermediate.pem"
 # A client certificate required and checked against the dev root.
 verify="-CAfile $pki/root.pem -Verify 1"
 
-# client NAME WANT_STATUS INPUT_FILE [CONNECT OPTIONS]: warden connect to
-# localhost at $port with INPUT_FILE as stdin; output in $dir/NAME.out
-# and .err.
-client() {
-    name=$1
-    want=$2
-    input=$3
-    shift 3
-    checks=$((checks + 1))
-    timeout "${TLS_TEST_TIMEOUT:-30}" "$warden" --companion "$address" \
-        connect "$@" localhost "$port" <"$input" >"$dir/$name.out" \
-        2>"$dir/$name.err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "$name: exit status $got, expected $want"
-        sed 's/^/  stderr: /' "$dir/$name.err" >&2
-        sed 's/^/  server: /' "$dir/$name.srv.err" >&2
-        return 1
-    fi
-    return 0
-}
-
-# reversed FILE: what s_server -rev sends back for each line of FILE.
-reversed() {
-    awk '{ s = ""; for (i = length($0); i > 0; i--) s = s substr($0, i, 1);
-           print s }' "$1"
-}
-
 printf 'hello from the device\nline two\n' >"$dir/hello.in"
 reversed "$dir/hello.in" >"$dir/hello.want"
 
